@@ -1,1 +1,171 @@
-"""cli."""
+"""The ``s3bo`` command: root group, global options, and the one error boundary."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from s3bo_cli import __version__
+from s3bo_cli.errors import ExitCode, S3boError
+
+#: Subcommands, loaded only when used so that start-up stays fast.
+COMMANDS: dict[str, str] = {
+    "create-job": "s3bo_cli.cli.jobs:create_job",
+    "describe-job": "s3bo_cli.cli.jobs:describe_job",
+    "list-jobs": "s3bo_cli.cli.jobs:list_jobs",
+    "update-job-priority": "s3bo_cli.cli.jobs:update_job_priority",
+    "update-job-status": "s3bo_cli.cli.jobs:update_job_status",
+    "get-job-tagging": "s3bo_cli.cli.tagging:get_job_tagging",
+    "put-job-tagging": "s3bo_cli.cli.tagging:put_job_tagging",
+    "delete-job-tagging": "s3bo_cli.cli.tagging:delete_job_tagging",
+    "configure": "s3bo_cli.cli.configure:configure",
+    "completion": "s3bo_cli.cli.completion:completion",
+    "store": "s3bo_cli.cli.store:store",
+    "serve": "s3bo_cli.cli.serve:serve",
+}
+
+
+class RootGroup(click.Group):
+    """Loads subcommands lazily and turns errors into one line and an exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, _, attr = target.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                return None  # a command not built yet in this installation
+            raise
+        return getattr(module, attr)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except S3boError as exc:
+            _report(ctx, exc)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("", err=True)
+            ctx.exit(ExitCode.INTERRUPTED)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            _report(ctx, exc)
+            ctx.exit(ExitCode.OTHER)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        kwargs["standalone_mode"] = False
+        kwargs.setdefault("prog_name", "s3bo")
+        try:
+            code = super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            click.echo(f"s3bo: error: {exc.format_message()}{hint}", err=True)
+            sys.exit(ExitCode.USAGE)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(ExitCode.OTHER)
+        except (click.Abort, KeyboardInterrupt):
+            click.echo("", err=True)
+            sys.exit(ExitCode.INTERRUPTED)
+        except S3boError as exc:  # raised while resolving settings
+            click.echo(f"s3bo: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _report(ctx: click.Context, exc: BaseException) -> None:
+    obj = ctx.obj
+    debug = bool(obj is not None and obj.settings.debug)
+    if debug:
+        traceback.print_exception(exc)
+    if isinstance(exc, S3boError):
+        from s3bo_cli.errors import ServiceError
+
+        text = str(exc) if isinstance(exc, ServiceError) else f"s3bo: error: {exc}"
+    else:
+        text = f"s3bo: unexpected error: {type(exc).__name__}: {exc}"
+        if not debug:
+            text += " (run with --debug for the traceback)"
+    click.echo(text, err=True)
+
+
+@click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="s3bo")
+@click.option(
+    "--backend",
+    type=click.Choice(["local", "aws"]),
+    help="local: the built-in engine (default). aws: the real service through boto3.",
+)
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False),
+    help="Local engine state directory [env: S3BO_STATE_DIR].",
+)
+@click.option("--region", help="Region [env: AWS_REGION; default us-east-1].")
+@click.option("--profile", help="Profile in the s3bo config file and for AWS credentials.")
+@click.option(
+    "--output",
+    type=click.Choice(["json", "table", "text"]),
+    help="Output format (default: table on a terminal, json when piped).",
+)
+@click.option("--query", help="JMESPath query applied to the result, as in the aws CLI.")
+@click.option("--endpoint-url", help="S3 Control endpoint for --backend aws.")
+@click.option(
+    "--s3-endpoint-url",
+    help="S3 endpoint holding the objects (default: the embedded directory store).",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
+@click.option("--no-color", is_flag=True, help="Plain output without colours [env: NO_COLOR].")
+@click.pass_context
+def cli(ctx: click.Context, **options: Any) -> None:
+    """Amazon S3 Batch Operations jobs, without the boilerplate.
+
+    Mirrors the `aws s3control` job commands on a faithful local engine
+    (default) or on AWS (--backend aws).
+
+    \b
+    Example:
+      s3bo create-job --operation 'S3PutObjectTagging={TagSet=[{Key=k,Value=v}]}' \\
+        --manifest file://manifest.json --report Enabled=false \\
+        --priority 10 --role-arn arn:aws:iam::123456789012:role/batch
+      s3bo list-jobs --job-statuses Active Complete
+    """
+    from s3bo_cli import config
+    from s3bo_cli.cli.context import AppContext
+
+    options["color"] = False if options.pop("no_color") else None
+    settings = config.resolve(**options)
+    _setup_logging(settings.debug)
+    ctx.obj = AppContext(settings=settings)
+
+
+class _EchoHandler(logging.Handler):
+    """Log records as ``s3bo: warning: ...`` lines on the current stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"s3bo: {record.levelname.lower()}: {record.getMessage()}", err=True)
+
+
+def _setup_logging(debug: bool) -> None:
+    log = logging.getLogger("s3bo")
+    if not any(isinstance(h, _EchoHandler) for h in log.handlers):
+        log.addHandler(_EchoHandler())
+        log.propagate = False
+    log.setLevel(logging.DEBUG if debug else logging.WARNING)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli.main(prog_name="s3bo")

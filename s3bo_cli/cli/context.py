@@ -1,0 +1,70 @@
+"""The object every command receives: settings, the backend, and the output."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from s3bo_cli import validation
+from s3bo_cli.backends.base import Backend
+from s3bo_cli.config import LOCAL_DEFAULT_ACCOUNT, Settings
+from s3bo_cli.errors import ServiceError
+
+
+@dataclass
+class AppContext:
+    """Injected I/O and configuration (tests build one with a temp state dir)."""
+
+    settings: Settings
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    _backend: Backend | None = None
+
+    @property
+    def backend(self) -> Backend:
+        if self._backend is None:
+            self._backend = make_backend(self.settings)
+        return self._backend
+
+    def account_id(self, given: str | None = None) -> str:
+        """--account-id, else the configured account, else the backend's default."""
+        if given:
+            return given
+        if self.settings.account_id:
+            return self.settings.account_id
+        default = getattr(self.backend, "default_account_id", None)
+        return default() if callable(default) else (default or LOCAL_DEFAULT_ACCOUNT)
+
+    def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Validate as botocore would, then run ``operation`` on the backend."""
+        validation.check_client_side(operation, params)
+        try:
+            return self.backend.invoke(operation, params)
+        except ServiceError as exc:
+            if exc.operation is None:
+                exc.operation = operation
+            raise
+
+    def render(self, result: dict[str, Any] | None, *, operation: str) -> None:
+        from s3bo_cli.output import render
+
+        render(
+            result,
+            operation=operation,
+            fmt=self.settings.output,
+            query=self.settings.query,
+            stream=self.stdout,
+            color=self.settings.color,
+            is_tty=self.stdout.isatty(),
+        )
+
+
+def make_backend(settings: Settings) -> Backend:
+    """The backend the settings name; imports only what that backend needs."""
+    if settings.backend == "aws":
+        from s3bo_cli.backends.aws import AwsBackend
+
+        return AwsBackend(settings)
+    from s3bo_cli.backends.local import LocalBackend
+
+    return LocalBackend(settings)

@@ -1,0 +1,214 @@
+"""create-job, describe-job, list-jobs, update-job-priority, update-job-status."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import click
+
+from s3bo_cli.cli.context import AppContext
+from s3bo_cli.cli.options import (
+    AwsCommand,
+    ListOption,
+    account_id_option,
+    job_id_option,
+)
+from s3bo_cli.engine.states import JobStatus
+from s3bo_cli.errors import UsageError
+
+pass_app = click.make_pass_decorator(AppContext)
+
+#: create-job options that take a structure, with the model shape each parses as.
+STRUCTURE_OPTIONS = {
+    "operation": ("--operation", "Operation", "JobOperation"),
+    "report": ("--report", "Report", "JobReport"),
+    "manifest": ("--manifest", "Manifest", "JobManifest"),
+    "manifest_generator": ("--manifest-generator", "ManifestGenerator", "JobManifestGenerator"),
+}
+REQUIRED_CREATE = {
+    "Operation": "--operation",
+    "Report": "--report",
+    "Priority": "--priority",
+    "RoleArn": "--role-arn",
+}
+
+
+def _complete_statuses(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    return [s.value for s in JobStatus if s.value.startswith(incomplete)]
+
+
+def build_create_request(
+    app: AppContext, options: dict[str, Any], *, cli_input_json: str | None
+) -> dict[str, Any]:
+    """The CreateJob request from --cli-input-json plus explicit options (which win)."""
+    from s3bo_cli.cli import params as p
+
+    request: dict[str, Any] = p.parse_cli_input_json(cli_input_json) if cli_input_json else {}
+    for key, (flag, member, shape) in STRUCTURE_OPTIONS.items():
+        if options.get(key) is not None:
+            request[member] = p.parse_structure(flag, p.load_value(options[key]), shape)
+    if options.get("tags"):
+        request["Tags"] = p.parse_list(
+            "--tags", tuple(p.load_value(v) for v in options["tags"]), "S3TagSet"
+        )
+    simple = {
+        "Priority": options.get("priority"),
+        "RoleArn": options.get("role_arn"),
+        "Description": options.get("description"),
+        "ClientRequestToken": options.get("client_request_token"),
+        "ConfirmationRequired": options.get("confirmation_required"),
+        "AccountId": options.get("account_id"),
+    }
+    request.update({k: v for k, v in simple.items() if v is not None})
+    missing = [flag for member, flag in REQUIRED_CREATE.items() if member not in request]
+    if missing:
+        raise UsageError(f"the following arguments are required: {', '.join(missing)}")
+    request["AccountId"] = app.account_id(request.get("AccountId"))
+    request.setdefault("ClientRequestToken", str(uuid.uuid4()))
+    return request
+
+
+@click.command("create-job", cls=AwsCommand)
+@account_id_option
+@click.option(
+    "--confirmation-required/--no-confirmation-required",
+    default=None,
+    help="Wait in Suspended for `update-job-status --requested-job-status Ready` "
+    "(the service's default when neither is given).",
+)
+@click.option("--operation", metavar="STRUCTURE", help="JobOperation: JSON, shorthand or file://.")
+@click.option("--report", metavar="STRUCTURE", help="JobReport: JSON, shorthand or file://.")
+@click.option(
+    "--client-request-token", metavar="TOKEN", help="Idempotency token (default: new UUID)."
+)
+@click.option("--manifest", metavar="STRUCTURE", help="JobManifest: JSON, shorthand or file://.")
+@click.option(
+    "--manifest-generator", metavar="STRUCTURE", help="JobManifestGenerator: JSON or file://."
+)
+@click.option("--description", help="Free text, 1-256 characters.")
+@click.option("--priority", type=int, help="0-2147483647; higher runs first.")
+@click.option("--role-arn", metavar="ARN", help="IAM role the job runs as.")
+@click.option("--tags", cls=ListOption, metavar="TAGS", help="Key=k,Value=v ... or JSON list.")
+@click.option("--cli-input-json", metavar="JSON", help="The whole request as JSON or file://.")
+@pass_app
+def create_job(app: AppContext, cli_input_json: str | None, **options: Any) -> None:
+    """Create a Batch Operations job.
+
+    \b
+    Example:
+      s3bo create-job --no-confirmation-required --priority 10 \\
+        --role-arn arn:aws:iam::123456789012:role/batch \\
+        --operation 'S3PutObjectTagging={TagSet=[{Key=project,Value=blue}]}' \\
+        --manifest file://manifest.json \\
+        --report Enabled=false
+    """
+    request = build_create_request(app, options, cli_input_json=cli_input_json)
+    app.render(app.call("CreateJob", request), operation="CreateJob")
+
+
+@click.command("describe-job", cls=AwsCommand)
+@account_id_option
+@job_id_option
+@pass_app
+def describe_job(app: AppContext, account_id: str | None, job_id: str) -> None:
+    """Show a job: status, progress, failure reasons, manifest and report.
+
+    \b
+    Example:
+      s3bo describe-job --job-id 93735294-df46-44d5-8638-6356f335324e
+      s3bo describe-job --job-id 93735294-... --query Job.Status --output text
+    """
+    request = {"AccountId": app.account_id(account_id), "JobId": job_id}
+    app.render(app.call("DescribeJob", request), operation="DescribeJob")
+
+
+@click.command("list-jobs", cls=AwsCommand)
+@account_id_option
+@click.option(
+    "--job-statuses",
+    cls=ListOption,
+    metavar="STATUS...",
+    shell_complete=_complete_statuses,
+    help="Only jobs in these statuses (space separated or JSON list).",
+)
+@click.option("--next-token", metavar="TOKEN", help="Continue from a previous page.")
+@click.option("--max-results", type=int, help="At most this many jobs (0-1000).")
+@pass_app
+def list_jobs(
+    app: AppContext,
+    account_id: str | None,
+    job_statuses: tuple[str, ...],
+    next_token: str | None,
+    max_results: int | None,
+) -> None:
+    """List jobs, newest first.
+
+    \b
+    Example:
+      s3bo list-jobs --job-statuses Active Suspended --max-results 20
+    """
+    request: dict[str, Any] = {"AccountId": app.account_id(account_id)}
+    if job_statuses:
+        from s3bo_cli.cli import params as p
+
+        request["JobStatuses"] = p.parse_list("--job-statuses", job_statuses, "JobStatusList")
+    if next_token is not None:
+        request["NextToken"] = next_token
+    if max_results is not None:
+        request["MaxResults"] = max_results
+    app.render(app.call("ListJobs", request), operation="ListJobs")
+
+
+@click.command("update-job-priority", cls=AwsCommand)
+@account_id_option
+@job_id_option
+@click.option("--priority", type=int, required=True, help="0-2147483647; higher runs first.")
+@pass_app
+def update_job_priority(
+    app: AppContext, account_id: str | None, job_id: str, priority: int
+) -> None:
+    """Change a job's priority, even while it runs.
+
+    \b
+    Example:
+      s3bo update-job-priority --job-id 93735294-... --priority 90
+    """
+    request = {"AccountId": app.account_id(account_id), "JobId": job_id, "Priority": priority}
+    app.render(app.call("UpdateJobPriority", request), operation="UpdateJobPriority")
+
+
+@click.command("update-job-status", cls=AwsCommand)
+@account_id_option
+@job_id_option
+@click.option(
+    "--requested-job-status",
+    required=True,
+    type=click.Choice(["Cancelled", "Ready"]),
+    help="Ready confirms a Suspended job; Cancelled cancels it.",
+)
+@click.option("--status-update-reason", metavar="TEXT", help="Why (shown by describe-job).")
+@pass_app
+def update_job_status(
+    app: AppContext,
+    account_id: str | None,
+    job_id: str,
+    requested_job_status: str,
+    status_update_reason: str | None,
+) -> None:
+    """Confirm (Ready) or cancel (Cancelled) a job.
+
+    \b
+    Example:
+      s3bo update-job-status --job-id 93735294-... --requested-job-status Ready
+      s3bo update-job-status --job-id 93735294-... --requested-job-status Cancelled \\
+        --status-update-reason "wrong manifest"
+    """
+    request: dict[str, Any] = {
+        "AccountId": app.account_id(account_id),
+        "JobId": job_id,
+        "RequestedJobStatus": requested_job_status,
+    }
+    if status_update_reason is not None:
+        request["StatusUpdateReason"] = status_update_reason
+    app.render(app.call("UpdateJobStatus", request), operation="UpdateJobStatus")

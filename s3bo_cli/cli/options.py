@@ -1,0 +1,98 @@
+"""Option types and decorators shared by the job commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from s3bo_cli import apimodel
+
+
+class ListOption(click.Option):
+    """An option that takes every following word, as the aws CLI's list options do.
+
+    ``--tags Key=a,Value=b Key=c,Value=d`` and ``--job-statuses Active Complete``
+    work as on the aws CLI; repeating the option works too.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("multiple", True)
+        super().__init__(*args, **kwargs)
+
+
+class AwsCommand(click.Command):
+    """A command whose ListOptions swallow the words that follow them."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        greedy = {name for p in self.params if isinstance(p, ListOption) for name in p.opts}
+        rewritten: list[str] = []
+        current: str | None = None
+        for arg in args:
+            if arg == "--":
+                current = None
+                rewritten.append(arg)
+            elif arg.startswith("-") and not _is_negative_number(arg):
+                current = arg if arg in greedy else None
+                rewritten.append(arg)
+            elif current is not None and rewritten and rewritten[-1] != current:
+                rewritten.extend([current, arg])
+            else:
+                rewritten.append(arg)
+        return super().parse_args(ctx, rewritten)
+
+
+def _is_negative_number(text: str) -> bool:
+    return text[1:].isdigit()
+
+
+def complete_job_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Job ids from the state directory, newest first (local backend only)."""
+    from click.shell_completion import CompletionItem
+
+    from s3bo_cli.config import LOCAL_DEFAULT_ACCOUNT, resolve
+    from s3bo_cli.state.layout import Namespace
+
+    root = ctx.find_root().params
+    try:
+        settings = resolve(
+            state_dir=root.get("state_dir"),
+            region=root.get("region"),
+            profile=root.get("profile"),
+            backend=root.get("backend"),
+        )
+    except Exception:  # completion must never print a traceback into the shell
+        return []
+    if settings.backend != "local":
+        return []
+    account = ctx.params.get("account_id") or settings.account_id or LOCAL_DEFAULT_ACCOUNT
+    jobs_dir = Namespace(settings.state_dir, account, settings.region).jobs_dir
+    try:
+        entries = sorted(jobs_dir.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
+    except OSError:
+        return []
+    return [CompletionItem(p.name) for p in entries if p.name.startswith(incomplete)]
+
+
+def account_id_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--account-id",
+        metavar="ID",
+        help="AWS account id (default: config, $S3BO_ACCOUNT_ID, or the backend's).",
+    )(f)
+
+
+def job_id_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--job-id",
+        required=True,
+        metavar="JOB_ID",
+        shell_complete=complete_job_ids,
+        help="The job's id.",
+    )(f)
+
+
+def status_choice(shape: str) -> click.Choice:
+    """A case-sensitive choice over an enum of the API model."""
+    return click.Choice(apimodel.enum_values(shape))

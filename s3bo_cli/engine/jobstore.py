@@ -1,0 +1,124 @@
+"""Jobs on disk: one JSON record per job, changed only under the job's lock."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+
+from s3bo_cli.errors import IdempotencyException, NotFoundException, StateError
+from s3bo_cli.state.files import SCHEMA_VERSION, read_json, write_json
+from s3bo_cli.state.layout import Namespace
+
+log = logging.getLogger("s3bo")
+
+LOCK_TIMEOUT = 60.0  # seconds; a lock held that long means a stuck process
+
+
+def _lock(path: Path) -> FileLock:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(path), timeout=LOCK_TIMEOUT)
+
+
+def not_found(job_id: str) -> NotFoundException:
+    return NotFoundException(f"The specified job does not exist: {job_id}")
+
+
+class JobStore:
+    """The jobs of one account and region.
+
+    A record is ``{"kind": "job", "schema_version": 1, "job": <JobDescriptor>,
+    "tags": [...], "engine": {...}}``; ``engine`` holds what the worker needs
+    and DescribeJob does not show.
+    """
+
+    def __init__(self, namespace: Namespace) -> None:
+        self.ns = namespace
+
+    # -- creation ---------------------------------------------------------------
+
+    def create(
+        self, *, job: dict[str, Any], tags: list[dict[str, str]], token: str, request_hash: str
+    ) -> tuple[str, bool]:
+        """Store a new job unless ``token`` already made one; returns (JobId, created)."""
+        token_file = self.ns.token_file(token)
+        with _lock(self.ns.lock_file):
+            if token_file.exists():
+                claimed = read_json(token_file, kind="token")
+                if claimed.get("request_hash") != request_hash:
+                    raise IdempotencyException(
+                        "The ClientRequestToken was already used with a different request."
+                    )
+                return claimed["job_id"], False
+            job_id = job["JobId"]
+            record = {
+                "kind": "job",
+                "schema_version": SCHEMA_VERSION,
+                "job": job,
+                "tags": tags,
+                "engine": {},
+            }
+            write_json(self.ns.job_file(job_id), record)
+            write_json(
+                token_file,
+                {
+                    "kind": "token",
+                    "schema_version": SCHEMA_VERSION,
+                    "token": token,
+                    "job_id": job_id,
+                    "request_hash": request_hash,
+                },
+            )
+            return job_id, True
+
+    # -- reading ----------------------------------------------------------------
+
+    def load(self, job_id: str) -> dict[str, Any]:
+        """The record of one job; NotFoundException when there is none."""
+        if "/" in job_id or job_id in (".", ".."):
+            raise not_found(job_id)
+        try:
+            return read_json(self.ns.job_file(job_id), kind="job")
+        except FileNotFoundError:
+            raise not_found(job_id) from None
+
+    def job_ids(self) -> list[str]:
+        jobs_dir = self.ns.jobs_dir
+        if not jobs_dir.is_dir():
+            return []
+        return [p.name for p in jobs_dir.iterdir() if (p / "job.json").is_file()]
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Every readable record; a corrupt one is reported and skipped."""
+        for job_id in self.job_ids():
+            try:
+                yield read_json(self.ns.job_file(job_id), kind="job")
+            except FileNotFoundError:
+                continue  # deleted since listed
+            except StateError as exc:
+                log.warning("%s (skipped)", exc)
+
+    # -- changing ---------------------------------------------------------------
+
+    @contextmanager
+    def update(self, job_id: str) -> Iterator[dict[str, Any]]:
+        """Hold the job's lock, yield its record, and write it back if no error."""
+        if not self.ns.job_file(job_id).exists():
+            raise not_found(job_id)
+        with _lock(self.ns.job_lock(job_id)):
+            record = self.load(job_id)
+            yield record
+            write_json(self.ns.job_file(job_id), record)
+
+    def lock(self, job_id: str) -> FileLock:
+        """The job's lock, for callers that read and write several files of one job."""
+        return _lock(self.ns.job_lock(job_id))
+
+    def delete(self, job_id: str) -> None:
+        """Remove a job and everything under it (jobs past their retention)."""
+        shutil.rmtree(self.ns.job_dir(job_id), ignore_errors=True)

@@ -1,0 +1,105 @@
+"""Every test runs s3bo against its own temporary state directory and config."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from s3bo_cli.cli import cli
+
+ACCOUNT = "123456789012"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/batch"
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point s3bo at a temp state dir and config; no real AWS credentials."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(("S3BO_", "AWS_")) or name == "NO_COLOR":
+            monkeypatch.delenv(name, raising=False)
+    state = tmp_path / "state"
+    monkeypatch.setenv("S3BO_STATE_DIR", str(state))
+    monkeypatch.setenv("S3BO_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    return state
+
+
+@pytest.fixture
+def state_dir(isolated_env: Path) -> Path:
+    return isolated_env
+
+
+class Run:
+    """The result of one s3bo invocation."""
+
+    def __init__(self, result: Result) -> None:
+        self.result = result
+        self.exit_code = result.exit_code
+        self.stdout = result.stdout
+        self.stderr = result.stderr
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+    def __repr__(self) -> str:
+        return f"<Run exit={self.exit_code} stdout={self.stdout!r} stderr={self.stderr!r}>"
+
+
+@pytest.fixture
+def s3bo() -> Callable[..., Run]:
+    """Run the real CLI in-process: ``s3bo("list-jobs")``."""
+
+    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Run:
+        runner = CliRunner()
+        return Run(runner.invoke(cli, list(args), input=input, env=env, catch_exceptions=False))
+
+    return run
+
+
+def manifest_arg(bucket: str = "photos", key: str = "manifest.csv", etag: str = "abc123") -> str:
+    return json.dumps(
+        {
+            "Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
+            "Location": {"ObjectArn": f"arn:aws:s3:::{bucket}/{key}", "ETag": etag},
+        }
+    )
+
+
+def create_args(*extra: str, priority: int = 10) -> list[str]:
+    """A valid create-job command line; ``extra`` adds or overrides options."""
+    return [
+        "create-job",
+        "--operation",
+        '{"S3PutObjectTagging": {"TagSet": [{"Key": "k", "Value": "v"}]}}',
+        "--manifest",
+        manifest_arg(),
+        "--report",
+        "Enabled=false",
+        "--priority",
+        str(priority),
+        "--role-arn",
+        ROLE,
+        *extra,
+    ]
+
+
+@pytest.fixture
+def make_job(s3bo: Callable[..., Run]) -> Callable[..., str]:
+    """Create a job through the CLI and return its id."""
+
+    def make(*extra: str, priority: int = 10) -> str:
+        run = s3bo(*create_args(*extra, priority=priority))
+        assert run.exit_code == 0, run
+        return run.json["JobId"]
+
+    return make
