@@ -1,0 +1,373 @@
+"""``--output table``: a rich rendering for people (the one module that imports rich).
+
+DescribeJob, ListJobs and the small job responses get dedicated layouts;
+anything else, including what ``--query`` selected, renders through a generic
+nested key/value layout, so new commands need no code here.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+PIPE_WIDTH = 160
+
+STATUS_STYLES: dict[str, str] = {
+    "New": "bright_blue",
+    "Preparing": "blue",
+    "Ready": "blue",
+    "Active": "cyan",
+    "Pausing": "bright_yellow",
+    "Paused": "bright_yellow",
+    "Suspended": "magenta",
+    "Completing": "green",
+    "Complete": "bold green",
+    "Failing": "red",
+    "Failed": "bold red",
+    "Cancelling": "yellow",
+    "Cancelled": "yellow",
+}
+
+
+def format_table(
+    value: Any,
+    stream: TextIO,
+    *,
+    operation: str,
+    queried: bool = False,
+    color: bool = True,
+    is_tty: bool = True,
+) -> None:
+    """Print ``value`` (the ``operation`` response, or a ``--query`` result) to ``stream``."""
+    if value is None or value == {} or value == []:
+        return
+    console = _Console(
+        file=stream,
+        width=None if is_tty else _pipe_width(),
+        force_terminal=is_tty,
+        color_system="auto" if color else None,
+        highlight=False,
+        emoji=False,
+        markup=False,
+        legacy_windows=False,
+    )
+    builder = None if queried else _BUILDERS.get(operation)
+    if builder is not None and isinstance(value, dict):
+        renderables = builder(value)
+    else:
+        renderables = [generic(value, title=None if queried else operation)]
+    for renderable in renderables:
+        console.print(renderable)
+
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich's default redirects sys.stdout and exits; leave that to the caller.
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+
+def _pipe_width() -> int:
+    """Off a terminal nothing wraps lines, so lay tables out wide unless ``COLUMNS`` says."""
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else PIPE_WIDTH
+
+
+# -- cells ------------------------------------------------------------------
+
+
+def scalar_text(value: Any) -> str:
+    """A scalar as the aws CLI prints it in text and tables (``True``/``False``)."""
+    if value is None:
+        return ""
+    return str(value)
+
+
+def status_text(status: Any) -> Text:
+    return Text(scalar_text(status), style=STATUS_STYLES.get(str(status), ""))
+
+
+def progress_text(summary: dict[str, Any] | None) -> Text:
+    """``succeeded/failed/total`` with the share of tasks done."""
+    if not summary:
+        return Text("")
+    ok = summary.get("NumberOfTasksSucceeded", 0) or 0
+    failed = summary.get("NumberOfTasksFailed", 0) or 0
+    total = summary.get("TotalNumberOfTasks", 0) or 0
+    text = Text(f"{ok}/", style="")
+    text.append(str(failed), style="red" if failed else "")
+    text.append(f"/{total}")
+    if total:
+        text.append(f" ({(ok + failed) * 100 // total}%)", style="dim")
+    return text
+
+
+def short_time(value: Any) -> str:
+    """``2019-10-03T21:48:48.048Z`` as ``2019-10-03 21:48:48`` (UTC, as the service gives it)."""
+    text = scalar_text(value)
+    if len(text) >= 19 and text[10] == "T":
+        return f"{text[:10]} {text[11:19]}"
+    return text
+
+
+def elapsed_text(seconds: Any) -> str:
+    if not isinstance(seconds, int) or isinstance(seconds, bool):
+        return scalar_text(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m {secs:02d}s"
+    if minutes:
+        return f"{minutes}m {secs:02d}s"
+    return f"{secs}s"
+
+
+def operation_name(operation: Any) -> str:
+    """The operation's name, from the structure (DescribeJob) or the string (ListJobs)."""
+    if isinstance(operation, dict):
+        return ", ".join(operation) or ""
+    return scalar_text(operation)
+
+
+def _manifest_text(job: dict[str, Any]) -> str:
+    manifest = job.get("Manifest")
+    if isinstance(manifest, dict):
+        location = manifest.get("Location") or {}
+        spec = manifest.get("Spec") or {}
+        text = scalar_text(location.get("ObjectArn"))
+        if location.get("ObjectVersionId"):
+            text += f" (version {location['ObjectVersionId']})"
+        details = scalar_text(spec.get("Format"))
+        if spec.get("Fields"):
+            details += f": {','.join(map(str, spec['Fields']))}"
+        return f"{text}\n{details}" if details else text
+    generator = job.get("ManifestGenerator")
+    if isinstance(generator, dict):
+        inner = next(iter(generator.values()), {})
+        source = inner.get("SourceBucket") if isinstance(inner, dict) else None
+        return f"generated from {scalar_text(source)}"
+    return ""
+
+
+def _report_text(report: Any) -> str:
+    if not isinstance(report, dict):
+        return ""
+    if not report.get("Enabled"):
+        return "disabled"
+    where = scalar_text(report.get("Bucket"))
+    if report.get("Prefix"):
+        where += f" prefix {report['Prefix']}"
+    details = ", ".join(
+        scalar_text(report[k]) for k in ("Format", "ReportScope") if report.get(k) is not None
+    )
+    return f"{where} ({details})" if details else where
+
+
+# -- per-operation layouts ----------------------------------------------------
+
+
+def _key_value_grid() -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    return grid
+
+
+def describe_job(result: dict[str, Any]) -> list[RenderableType]:
+    job = result.get("Job")
+    if not isinstance(job, dict):
+        return [generic(result, title="DescribeJob")]
+    summary = job.get("ProgressSummary") or {}
+    timers = summary.get("Timers") or {}
+    rows: list[tuple[str, Any]] = [
+        ("JobId", job.get("JobId")),
+        ("Description", job.get("Description")),
+        ("Status", status_text(job["Status"]) if "Status" in job else None),
+        ("Status reason", job.get("StatusUpdateReason")),
+        ("Suspended", _joined(job.get("SuspendedDate"), job.get("SuspendedCause"))),
+        ("Confirmation", job.get("ConfirmationRequired")),
+        ("Priority", job.get("Priority")),
+        ("Operation", operation_name(job.get("Operation")) or None),
+        ("Progress", _legend(progress_text(summary)) if summary else None),
+        ("Elapsed", elapsed_text(timers["ElapsedTimeInActiveSeconds"]) if timers else None),
+        ("Created", job.get("CreationTime")),
+        ("Terminated", job.get("TerminationDate")),
+        ("Manifest", _manifest_text(job) or None),
+        ("Report", _report_text(job.get("Report")) or None),
+        ("Role", job.get("RoleArn")),
+    ]
+    grid = _key_value_grid()
+    for label, cell in rows:
+        if cell is not None and cell != "":
+            grid.add_row(label, cell if isinstance(cell, Text) else scalar_text(cell))
+    out: list[RenderableType] = [
+        Panel(grid, title="DescribeJob", title_align="left", expand=False, box=box.ROUNDED)
+    ]
+    reasons = job.get("FailureReasons") or []
+    if reasons:
+        table = Table(title="FailureReasons", title_justify="left", box=box.SIMPLE_HEAD)
+        table.add_column("FailureCode", style="red", no_wrap=True)
+        table.add_column("FailureReason", overflow="fold")
+        for reason in reasons:
+            if isinstance(reason, dict):
+                table.add_row(
+                    scalar_text(reason.get("FailureCode")), scalar_text(reason.get("FailureReason"))
+                )
+        out.append(table)
+    return out
+
+
+def _legend(progress: Text) -> Text:
+    progress.append("  succeeded/failed/total", style="dim")
+    return progress
+
+
+def _joined(*parts: Any) -> str | None:
+    text = "  ".join(scalar_text(p) for p in parts if p)
+    return text or None
+
+
+def list_jobs(result: dict[str, Any]) -> list[RenderableType]:
+    jobs = result.get("Jobs") or []
+    out: list[RenderableType] = []
+    if jobs:
+        table = Table(title="ListJobs", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+        id_width = max(len(scalar_text(j.get("JobId"))) for j in jobs if isinstance(j, dict))
+        table.add_column("JobId", no_wrap=True, min_width=id_width)
+        table.add_column("Description", overflow="fold")
+        table.add_column("Operation", no_wrap=True, overflow="ellipsis")
+        table.add_column("Priority", justify="right", no_wrap=True)
+        table.add_column("Status", no_wrap=True, min_width=10)
+        table.add_column("Progress", no_wrap=True, min_width=5)
+        table.add_column("Created", no_wrap=True, overflow="ellipsis")
+        for job in jobs:
+            if not isinstance(job, dict):
+                continue
+            table.add_row(
+                scalar_text(job.get("JobId")),
+                scalar_text(job.get("Description")),
+                operation_name(job.get("Operation")),
+                scalar_text(job.get("Priority")),
+                status_text(job.get("Status")),
+                progress_text(job.get("ProgressSummary")),
+                short_time(job.get("CreationTime")),
+            )
+        out.append(table)
+    else:
+        out.append(Text("No jobs.", style="dim"))
+    if result.get("NextToken"):
+        out.append(Text(f"NextToken: {result['NextToken']}", style="dim"))
+    return out
+
+
+def _row_table(title: str, result: dict[str, Any], columns: tuple[str, ...]) -> Table:
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    present = [c for c in columns if c in result]
+    present += [k for k, v in result.items() if k not in columns and not _nested(v)]
+    for column in present:
+        table.add_column(column, no_wrap=column == "JobId", overflow="fold")
+    table.add_row(
+        *(status_text(result[c]) if c == "Status" else scalar_text(result[c]) for c in present)
+    )
+    return table
+
+
+def create_job(result: dict[str, Any]) -> list[RenderableType]:
+    return [_row_table("CreateJob", result, ("JobId",))]
+
+
+def update_job_priority(result: dict[str, Any]) -> list[RenderableType]:
+    return [_row_table("UpdateJobPriority", result, ("JobId", "Priority"))]
+
+
+def update_job_status(result: dict[str, Any]) -> list[RenderableType]:
+    return [_row_table("UpdateJobStatus", result, ("JobId", "Status", "StatusUpdateReason"))]
+
+
+def get_job_tagging(result: dict[str, Any]) -> list[RenderableType]:
+    tags = result.get("Tags") or []
+    if not tags:
+        return [Text("No tags.", style="dim")]
+    table = Table(title="GetJobTagging", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("Key", overflow="fold")
+    table.add_column("Value", overflow="fold")
+    for tag in tags:
+        if isinstance(tag, dict):
+            table.add_row(scalar_text(tag.get("Key")), scalar_text(tag.get("Value")))
+    return [table]
+
+
+_BUILDERS: dict[str, Callable[[dict[str, Any]], list[RenderableType]]] = {
+    "DescribeJob": describe_job,
+    "ListJobs": list_jobs,
+    "CreateJob": create_job,
+    "UpdateJobPriority": update_job_priority,
+    "UpdateJobStatus": update_job_status,
+    "GetJobTagging": get_job_tagging,
+}
+
+
+# -- generic layout -----------------------------------------------------------
+
+
+def _nested(value: Any) -> bool:
+    return isinstance(value, (dict, list))
+
+
+def generic(value: Any, *, title: str | None = None) -> RenderableType:
+    """Nested key/value tables for any JSON value."""
+    if isinstance(value, dict):
+        table = Table(
+            title=title, title_justify="left", show_header=False, box=box.ROUNDED, expand=False
+        )
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column(overflow="fold")
+        for key, item in value.items():
+            table.add_row(str(key), _cell(key, item))
+        return table
+    if isinstance(value, list):
+        return _list_table(value, title)
+    return Text(scalar_text(value))
+
+
+def _cell(key: str, value: Any) -> RenderableType:
+    if key == "Status" and isinstance(value, str):
+        return status_text(value)
+    if _nested(value):
+        return generic(value)
+    return Text(scalar_text(value))
+
+
+def _list_table(items: list[Any], title: str | None) -> RenderableType:
+    if items and all(isinstance(item, dict) for item in items):
+        columns: list[str] = []
+        for item in items:
+            columns += [k for k in item if k not in columns]
+        table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for item in items:
+            table.add_row(*(_cell(c, item[c]) if c in item else Text("") for c in columns))
+        return table
+    rows = items and all(isinstance(item, list) for item in items)
+    if rows and not any(_nested(cell) for row in items for cell in row):
+        table = Table(title=title, title_justify="left", show_header=False, box=box.SIMPLE)
+        for _ in range(max(len(row) for row in items)):
+            table.add_column(overflow="fold")
+        for row in items:
+            table.add_row(*(_cell("", cell) for cell in row))
+        return table
+    if any(_nested(item) for item in items):
+        return Group(*(generic(item) for item in items))
+    text = Text("\n".join(scalar_text(item) for item in items))
+    if title:
+        return Group(Text(title, style="bold"), text)
+    return text
