@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from s3bo_cli import validation
 from s3bo_cli.config import LOCAL_DEFAULT_ACCOUNT, Settings
 from s3bo_cli.engine.jobstore import JobStore
 from s3bo_cli.engine.service import JobService
+from s3bo_cli.engine.states import TERMINAL, JobStatus
 from s3bo_cli.state.layout import Namespace
+
+#: Statuses in which a job waits for nobody but the worker.
+_NEEDS_WORKER = frozenset(s.value for s in JobStatus) - {s.value for s in TERMINAL} - {"Suspended"}
 
 _METHODS = {
     "CreateJob": JobService.create_job,
@@ -28,11 +31,9 @@ class LocalBackend:
 
     name = "local"
 
-    def __init__(
-        self, settings: Settings, *, on_change: Callable[[Namespace, str], None] | None = None
-    ) -> None:
+    def __init__(self, settings: Settings, *, autostart: bool = True) -> None:
         self.settings = settings
-        self._on_change = on_change
+        self.autostart = autostart
 
     @property
     def default_account_id(self) -> str:
@@ -41,16 +42,20 @@ class LocalBackend:
     def namespace(self, account_id: str) -> Namespace:
         return Namespace(self.settings.state_dir, account_id, self.settings.region)
 
+    def store_spec(self) -> dict[str, Any]:
+        """Where a new job's objects live, recorded with the job for the worker."""
+        spec: dict[str, Any] = {"region": self.settings.region}
+        if self.settings.s3_endpoint_url:
+            spec["s3_endpoint_url"] = self.settings.s3_endpoint_url
+            spec["profile"] = self.settings.profile
+        else:
+            spec["buckets_dir"] = str(self.settings.buckets_dir.resolve())
+        return spec
+
     def service(self, account_id: str) -> JobService:
-        ns = self.namespace(account_id)
-        notify = None
-        if self._on_change is not None:
-            hook = self._on_change
-
-            def notify(job_id: str) -> None:
-                hook(ns, job_id)
-
-        return JobService(JobStore(ns), on_change=notify)
+        return JobService(
+            JobStore(self.namespace(account_id)), engine_defaults={"store": self.store_spec()}
+        )
 
     def invoke(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         method = _METHODS.get(operation)
@@ -64,4 +69,20 @@ class LocalBackend:
 
             params["ClientRequestToken"] = str(uuid.uuid4())
         validation.check_service_side(operation, params)
-        return method(self.service(params["AccountId"]), params)
+        result = method(self.service(params["AccountId"]), params)
+        if self.autostart and _wants_worker(operation, result):
+            from s3bo_cli.engine.autostart import ensure_worker
+
+            ensure_worker(self.settings.state_dir)
+        return result
+
+
+def _wants_worker(operation: str, result: dict[str, Any]) -> bool:
+    """Whether the call left a job that only the worker can move on."""
+    if operation in ("CreateJob", "UpdateJobStatus", "UpdateJobPriority"):
+        return True
+    if operation == "DescribeJob":
+        return result["Job"]["Status"] in _NEEDS_WORKER
+    if operation == "ListJobs":
+        return any(job["Status"] in _NEEDS_WORKER for job in result["Jobs"])
+    return False

@@ -11,6 +11,8 @@ from typing import Any
 
 from filelock import FileLock
 
+from s3bo_cli import clock
+from s3bo_cli.engine import events
 from s3bo_cli.errors import IdempotencyException, NotFoundException, StateError
 from s3bo_cli.state.files import SCHEMA_VERSION, read_json, write_json
 from s3bo_cli.state.layout import Namespace
@@ -43,7 +45,13 @@ class JobStore:
     # -- creation ---------------------------------------------------------------
 
     def create(
-        self, *, job: dict[str, Any], tags: list[dict[str, str]], token: str, request_hash: str
+        self,
+        *,
+        job: dict[str, Any],
+        tags: list[dict[str, str]],
+        token: str,
+        request_hash: str,
+        engine: dict[str, Any] | None = None,
     ) -> tuple[str, bool]:
         """Store a new job unless ``token`` already made one; returns (JobId, created)."""
         token_file = self.ns.token_file(token)
@@ -61,9 +69,10 @@ class JobStore:
                 "schema_version": SCHEMA_VERSION,
                 "job": job,
                 "tags": tags,
-                "engine": {},
+                "engine": engine or {},
             }
             write_json(self.ns.job_file(job_id), record)
+            self._event(job, "JobCreated")
             write_json(
                 token_file,
                 {
@@ -112,8 +121,25 @@ class JobStore:
             raise not_found(job_id)
         with _lock(self.ns.job_lock(job_id)):
             record = self.load(job_id)
+            before = record["job"]["Status"]
             yield record
             write_json(self.ns.job_file(job_id), record)
+            if record["job"]["Status"] != before:
+                self._event(record["job"], "JobStatusChanged")
+
+    @property
+    def events_file(self) -> Path:
+        return self.ns.root / "events.jsonl"
+
+    def _event(self, job: dict[str, Any], name: str) -> None:
+        event = events.status_event(
+            job,
+            name=name,
+            account_id=self.ns.account_id,
+            region=self.ns.region,
+            now=clock.now_iso(),
+        )
+        events.append(self.events_file, event)
 
     def lock(self, job_id: str) -> FileLock:
         """The job's lock, for callers that read and write several files of one job."""

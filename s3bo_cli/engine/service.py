@@ -73,8 +73,10 @@ class JobService:
         *,
         now: Callable[[], str] = clock.now_iso,
         on_change: Callable[[str], None] | None = None,
+        engine_defaults: dict[str, Any] | None = None,
     ) -> None:
         self.store = store
+        self.engine_defaults = engine_defaults or {}
         self.now = now
         self.on_change = on_change or (lambda job_id: None)
 
@@ -121,6 +123,7 @@ class JobService:
             tags=list(params.get("Tags", [])),
             token=params["ClientRequestToken"],
             request_hash=request_hash(params),
+            engine=dict(self.engine_defaults),
         )
         if created:
             self.on_change(created_id)

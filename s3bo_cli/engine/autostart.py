@@ -1,0 +1,61 @@
+"""Start a background worker when jobs need one and none is running."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+#: Set to 1 to never start a worker implicitly (tests, or a supervised worker).
+NO_AUTOSTART_ENV = "S3BO_NO_AUTOSTART"
+IDLE_TIMEOUT = 10.0
+
+
+def worker_dir(state_dir: Path) -> Path:
+    return state_dir / "worker"
+
+
+def worker_lock(state_dir: Path) -> FileLock:
+    path = worker_dir(state_dir) / "worker.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(path))
+
+
+def worker_running(state_dir: Path) -> bool:
+    """True while some process holds the state directory's worker lock."""
+    lock = worker_lock(state_dir)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return True
+    lock.release()
+    return False
+
+
+def ensure_worker(state_dir: Path) -> bool:
+    """Start a detached worker unless one runs or autostart is off; True if started."""
+    if os.environ.get(NO_AUTOSTART_ENV, "") not in ("", "0") or worker_running(state_dir):
+        return False
+    log_path = worker_dir(state_dir) / "worker.log"
+    with log_path.open("ab") as log:
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "s3bo_cli",
+                "--state-dir",
+                str(state_dir),
+                "worker",
+                "--idle-timeout",
+                str(IDLE_TIMEOUT),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,  # survives the shell that started it
+            close_fds=True,
+        )
+    return True

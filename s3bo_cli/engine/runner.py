@@ -1,0 +1,360 @@
+"""Runs one job through its life cycle: prepare, run tasks, finish.
+
+Every status change happens under the job's lock and through
+``states.transition``; a status the user changed meanwhile (a cancellation)
+always wins over what the runner was about to do.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from s3bo_cli import clock, ops
+from s3bo_cli.engine import manifests, reports
+from s3bo_cli.engine.jobstore import JobStore
+from s3bo_cli.engine.manifests import ManifestEntry, ManifestError
+from s3bo_cli.engine.states import JobStatus, transition
+from s3bo_cli.engine.tasklog import FAILED, SUCCEEDED, Progress, TaskLog, TaskResult
+from s3bo_cli.errors import S3Error
+from s3bo_cli.stores.base import ObjectStore
+
+log = logging.getLogger("s3bo")
+S = JobStatus
+
+#: The service's task-failure threshold: after this many tasks ...
+THRESHOLD_MIN_TASKS = 1000
+#: ... a failed fraction above this fails the job.
+THRESHOLD_FRACTION = 0.5
+SUSPENDED_TIMEOUT = timedelta(days=30)
+CHECKPOINT_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class RunLimits:
+    """How the worker runs tasks; the threshold can be set per job (engine fields)."""
+
+    concurrency: int = 8
+
+
+class Yield(Exception):
+    """Raised by ``should_yield`` callers: stop for now, another job needs the worker."""
+
+
+class JobRunner:
+    """Moves one job forward as far as it can go now."""
+
+    def __init__(
+        self,
+        jobs: JobStore,
+        job_id: str,
+        *,
+        open_store: Callable[[dict[str, Any]], ObjectStore],
+        limits: RunLimits | None = None,
+        should_yield: Callable[[dict[str, Any]], str | None] = lambda job: None,
+        now: Callable[[], str] = clock.now_iso,
+    ) -> None:
+        self.jobs = jobs
+        self.job_id = job_id
+        self.open_store = open_store
+        self.limits = limits or RunLimits()
+        self.should_yield = should_yield
+        self.now = now
+        self.log = TaskLog(jobs.ns.job_dir(job_id))
+
+    # -- status changes ---------------------------------------------------------
+
+    def _move(
+        self,
+        expected: set[JobStatus],
+        *targets: JobStatus,
+        change: Callable[[dict[str, Any]], None] | None = None,
+    ) -> dict[str, Any] | None:
+        """Apply ``targets`` in order if the job is still in ``expected``; the new record."""
+        with self.jobs.update(self.job_id) as record:
+            job = record["job"]
+            if JobStatus(job["Status"]) not in expected:
+                return None
+            if change is not None:
+                change(record)
+            for target in targets:
+                transition(job, target, now=self.now())
+            return record
+
+    def _fail_reason(self, code: str, reason: str) -> Callable[[dict[str, Any]], None]:
+        def change(record: dict[str, Any]) -> None:
+            reasons = record["job"].setdefault("FailureReasons", [])
+            reasons.append({"FailureCode": code[:64], "FailureReason": reason[:256]})
+
+        return change
+
+    # -- entry point ------------------------------------------------------------
+
+    def step(self) -> None:
+        """Do whatever the job's status calls for."""
+        record = self.jobs.load(self.job_id)
+        status = JobStatus(record["job"]["Status"])
+        if status in (S.NEW, S.PREPARING):
+            self.prepare(record)
+        elif status in (S.READY, S.PAUSED, S.ACTIVE):
+            self.run()
+        elif status is S.PAUSING:
+            self._move({S.PAUSING}, S.PAUSED)
+        elif status in (S.CANCELLING, S.FAILING, S.COMPLETING):
+            self.finish()
+        elif status is S.SUSPENDED:
+            self.expire_suspended(record)
+
+    # -- Preparing --------------------------------------------------------------
+
+    def _store(self, record: dict[str, Any]) -> ObjectStore:
+        return self.open_store(record.get("engine", {}).get("store", {}))
+
+    def prepare(self, record: dict[str, Any]) -> None:
+        """Read the manifest into the task list, then Ready or Suspended (or Failed)."""
+        targets = [S.PREPARING] if record["job"]["Status"] == S.NEW.value else []
+        if self._move({S.NEW, S.PREPARING}, *targets) is None:
+            return
+        try:
+            store = self._store(record)
+            job = record["job"]
+            entries = manifests.job_entries(store, job, record.get("engine", {}))
+            total = self.log.write_tasks(entries)
+        except ManifestError as exc:
+            self._move(
+                {S.PREPARING}, S.FAILING, S.FAILED, change=self._fail_reason(exc.code, exc.reason)
+            )
+            return
+        except S3Error as exc:
+            self._move(
+                {S.PREPARING},
+                S.FAILING,
+                S.FAILED,
+                change=self._fail_reason(
+                    "ManifestReadError", f"Reading the manifest failed: {exc}"
+                ),
+            )
+            return
+
+        def prepared(rec: dict[str, Any]) -> None:
+            rec["job"]["ProgressSummary"]["TotalNumberOfTasks"] = total
+
+        target = S.SUSPENDED if record["job"].get("ConfirmationRequired", True) else S.READY
+        self._move({S.PREPARING}, target, change=prepared)
+
+    def expire_suspended(self, record: dict[str, Any]) -> None:
+        since = record["job"].get("SuspendedDate")
+        if since and clock.now() - clock.parse(since) > SUSPENDED_TIMEOUT:
+            self._move(
+                {S.SUSPENDED},
+                S.FAILED,
+                change=self._fail_reason(
+                    "ConfirmationTimeout",
+                    "The job was not confirmed within 30 days of entering the Suspended status.",
+                ),
+            )
+
+    # -- Active -----------------------------------------------------------------
+
+    def run(self) -> None:
+        """Run the job's remaining tasks until done, cancelled, failed or pre-empted."""
+
+        def activate(rec: dict[str, Any]) -> None:
+            rec["engine"]["active_since"] = time.time()
+
+        record = self._move({S.READY, S.PAUSED}, S.ACTIVE, change=activate)
+        if record is None:
+            record = self.jobs.load(self.job_id)
+            if record["job"]["Status"] != S.ACTIVE.value:
+                return
+            with self.jobs.update(self.job_id) as rec:  # resumed after a crash
+                rec["engine"]["active_since"] = time.time()
+                record = rec
+        job = record["job"]
+        name = next(iter(job["Operation"]))
+        operation = ops.get(name)
+        if operation is None:
+            self._move(
+                {S.ACTIVE},
+                S.FAILING,
+                S.FAILED,
+                change=self._fail_reason(
+                    "OperationNotSupported", f"The local engine cannot run {name} jobs yet."
+                ),
+            )
+            return
+        context = ops.TaskContext(
+            store=self._store(record),
+            job_id=self.job_id,
+            account_id=self.jobs.ns.account_id,
+            region=self.jobs.ns.region,
+            body=job["Operation"][name] or {},
+            settings=record.get("engine", {}),
+        )
+        total = job["ProgressSummary"]["TotalNumberOfTasks"]
+        progress = self.log.recover(total)
+        threshold = record.get("engine", {}).get("failure_threshold") or {}
+        outcome = self._run_tasks(context, operation, progress, threshold)
+        self._after_run(outcome, progress)
+
+    def _run_tasks(
+        self,
+        context: ops.TaskContext,
+        operation: ops.Operation,
+        progress: Progress,
+        threshold: dict[str, Any],
+    ) -> str:
+        min_tasks = int(threshold.get("min_tasks", THRESHOLD_MIN_TASKS))
+        fraction = float(threshold.get("fraction", THRESHOLD_FRACTION))
+        window = max(1, self.limits.concurrency * 4)
+        stop: str | None = None
+        last_checkpoint = time.monotonic()
+        in_flight: set[Future[TaskResult]] = set()
+
+        def collect(done: set[Future[TaskResult]]) -> None:
+            nonlocal stop
+            for future in done:
+                result = future.result()
+                writer.append(result)
+                if result.status == SUCCEEDED:
+                    progress.succeeded += 1
+                else:
+                    progress.failed += 1
+                ran = progress.succeeded + progress.failed
+                if stop is None and ran >= min_tasks and progress.failed / ran > fraction:
+                    stop = "threshold"
+
+        with (
+            self.log.open_for_append() as writer,
+            ThreadPoolExecutor(self.limits.concurrency, thread_name_prefix="s3bo-task") as pool,
+        ):
+            for index, entry in self.log.tasks():
+                if stop is not None:
+                    break
+                if progress.is_done(index):
+                    continue
+                in_flight.add(pool.submit(_run_task, operation, context, index, entry))
+                if len(in_flight) >= window:
+                    done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                    collect(done)
+                if time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS:
+                    last_checkpoint = time.monotonic()
+                    stop = stop or self._checkpoint(progress)
+            done, _ = wait(in_flight)
+            collect(done)
+        return stop or "done"
+
+    def _checkpoint(self, progress: Progress) -> str | None:
+        """Save progress; say why to stop, if the job must stop now."""
+        with self.jobs.update(self.job_id) as record:
+            self._save_progress(record, progress)
+            job = record["job"]
+        if job["Status"] == S.CANCELLING.value:
+            return "cancel"
+        if job["Status"] != S.ACTIVE.value:
+            return "cancel"
+        return self.should_yield(job)
+
+    def _save_progress(self, record: dict[str, Any], progress: Progress) -> None:
+        summary = record["job"]["ProgressSummary"]
+        summary["NumberOfTasksSucceeded"] = progress.succeeded
+        summary["NumberOfTasksFailed"] = progress.failed
+        engine = record["engine"]
+        elapsed = float(engine.get("active_seconds", 0.0))
+        since = engine.get("active_since")
+        if since is not None:
+            elapsed += time.time() - since
+        summary["Timers"] = {"ElapsedTimeInActiveSeconds": int(elapsed)}
+
+    def _stop_timer(self, record: dict[str, Any], progress: Progress) -> None:
+        engine = record["engine"]
+        since = engine.get("active_since")
+        if since is not None:
+            engine["active_seconds"] = float(engine.get("active_seconds", 0.0)) + (
+                time.time() - since
+            )
+        engine["active_since"] = None
+        self._save_progress(record, progress)
+
+    def _after_run(self, outcome: str, progress: Progress) -> None:
+        def stopped(rec: dict[str, Any]) -> None:
+            self._stop_timer(rec, progress)
+
+        if outcome == "done":
+            self._move({S.ACTIVE}, S.COMPLETING, change=stopped)
+        elif outcome == "threshold":
+            ran = progress.succeeded + progress.failed
+
+            def failed(rec: dict[str, Any]) -> None:
+                stopped(rec)
+                self._fail_reason(
+                    "TaskFailureThresholdExceeded",
+                    f"Job failed because the task failure rate exceeded the threshold: "
+                    f"{progress.failed} of {ran} tasks failed.",
+                )(rec)
+
+            self._move({S.ACTIVE}, S.FAILING, change=failed)
+        elif outcome == "preempt":
+            self._move({S.ACTIVE}, S.PAUSING, S.PAUSED, change=stopped)
+        elif outcome == "cancel":
+            self._move({S.CANCELLING}, change=stopped)
+        else:  # "interrupt": another job needs preparing; stay Active and come back
+            self._move({S.ACTIVE}, change=stopped)
+            return
+        self.finish()
+
+    # -- the end ----------------------------------------------------------------
+
+    def finish(self) -> None:
+        """Write the completion report, then Complete, Cancelled or Failed."""
+        record = self.jobs.load(self.job_id)
+        job = record["job"]
+        status = JobStatus(job["Status"])
+        final = {S.COMPLETING: S.COMPLETE, S.CANCELLING: S.CANCELLED, S.FAILING: S.FAILED}.get(
+            status
+        )
+        if final is None:
+            return
+        summary = job["ProgressSummary"]
+        ran = summary.get("NumberOfTasksSucceeded", 0) + summary.get("NumberOfTasksFailed", 0)
+        change = None
+        report = job.get("Report", {})
+        if report.get("Enabled") and ran > 0:
+            try:
+                reports.write_report(
+                    self._store(record),
+                    report=report,
+                    job_id=self.job_id,
+                    results=self.log.results(),
+                )
+            except (S3Error, OSError) as exc:
+                log.warning("job %s: completion report not written: %s", self.job_id, exc)
+                change = self._fail_reason(reports.WRITE_FAILED_CODE, reports.WRITE_FAILED_REASON)
+        self._move({status}, final, change=change)
+
+
+def _run_task(
+    operation: ops.Operation, context: ops.TaskContext, index: int, entry: ManifestEntry
+) -> TaskResult:
+    """Run one task; every failure becomes a failed result, never an exception."""
+
+    def result(status: str, http: int, code: str = "", message: str = "") -> TaskResult:
+        return TaskResult(
+            index, entry.bucket, entry.key, entry.version_id, status, http, code, message
+        )
+
+    if entry.version_id == "":
+        return result(FAILED, 400, "InvalidRequest", "Task failed due to missing VersionId")
+    try:
+        outcome = operation(context, entry)
+    except S3Error as exc:
+        return result(FAILED, exc.http_status, exc.code, exc.message)
+    except Exception as exc:  # a bug or an unexpected store failure: report, keep going
+        log.debug("task %s/%s failed unexpectedly", entry.bucket, entry.key, exc_info=True)
+        return result(FAILED, 500, "InternalError", f"{type(exc).__name__}: {exc}")
+    return result(SUCCEEDED, outcome.http_status, "", outcome.message)

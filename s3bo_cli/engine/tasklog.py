@@ -1,0 +1,149 @@
+"""A job's tasks on disk: the prepared task list and the append-only results.
+
+The task list (``tasks.csv``) is written once, in Preparing, and never
+changes. Each finished task appends one JSON line to ``results.jsonl`` with a
+single ``write`` on an ``O_APPEND`` descriptor, so a killed worker loses at
+most the tasks in flight, and a restarted one skips every task that already
+has a result: no task is reported twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from s3bo_cli.engine.manifests import ManifestEntry
+
+SUCCEEDED = "succeeded"
+FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """The outcome of one task, as a completion report row needs it."""
+
+    index: int
+    bucket: str
+    key: str  # as written in the manifest (URL-encoded)
+    version_id: str | None
+    status: str  # succeeded | failed
+    http_status: int
+    error_code: str = ""
+    message: str = ""
+
+
+@dataclass
+class Progress:
+    """What a restarted runner knows from the results already on disk."""
+
+    done: bytearray  # one bit per task index
+    succeeded: int = 0
+    failed: int = 0
+
+    def is_done(self, index: int) -> bool:
+        return bool(self.done[index >> 3] & (1 << (index & 7)))
+
+    def mark(self, index: int) -> None:
+        self.done[index >> 3] |= 1 << (index & 7)
+
+
+class TaskLog:
+    """The task list and results of one job directory."""
+
+    def __init__(self, job_dir: Path) -> None:
+        self.job_dir = job_dir
+        self.tasks_path = job_dir / "tasks.csv"
+        self.results_path = job_dir / "results.jsonl"
+
+    # -- the task list ----------------------------------------------------------
+
+    def write_tasks(self, entries: Iterable[ManifestEntry]) -> int:
+        """Write the task list atomically; returns the number of tasks."""
+        tmp = self.tasks_path.with_suffix(".tmp")
+        count = 0
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            for entry in entries:
+                version = "-" if entry.version_id is None else "v" + entry.version_id
+                writer.writerow((entry.bucket, entry.key, version))
+                count += 1
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.tasks_path)
+        return count
+
+    def tasks(self) -> Iterator[tuple[int, ManifestEntry]]:
+        with self.tasks_path.open(encoding="utf-8", newline="") as fh:
+            for index, (bucket, key, version) in enumerate(csv.reader(fh)):
+                yield index, ManifestEntry(bucket, key, None if version == "-" else version[1:])
+
+    # -- results ----------------------------------------------------------------
+
+    def recover(self, total: int) -> Progress:
+        """Read the results so far (dropping a line cut short by a crash)."""
+        progress = Progress(bytearray((total + 7) // 8))
+        if not self.results_path.exists():
+            return progress
+        good_bytes = 0
+        with self.results_path.open("rb") as fh:
+            for raw in fh:
+                if not raw.endswith(b"\n"):
+                    break
+                try:
+                    record = json.loads(raw)
+                except ValueError:
+                    break
+                good_bytes += len(raw)
+                index = record["index"]
+                if index < total and not progress.is_done(index):
+                    progress.mark(index)
+                    if record["status"] == SUCCEEDED:
+                        progress.succeeded += 1
+                    else:
+                        progress.failed += 1
+        if good_bytes != self.results_path.stat().st_size:
+            with self.results_path.open("r+b") as fh:
+                fh.truncate(good_bytes)
+        return progress
+
+    def open_for_append(self) -> ResultWriter:
+        return ResultWriter(self.results_path)
+
+    def results(self) -> Iterator[TaskResult]:
+        """Every recorded result (the runner records each task once)."""
+        if not self.results_path.exists():
+            return
+        with self.results_path.open("rb") as fh:
+            for raw in fh:
+                if not raw.endswith(b"\n"):
+                    break
+                try:
+                    record = json.loads(raw)
+                except ValueError:
+                    break
+                yield TaskResult(**record)
+
+
+class ResultWriter:
+    """Appends results, one ``write`` each, so that a line is whole or absent."""
+
+    def __init__(self, path: Path) -> None:
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+    def append(self, result: TaskResult) -> None:
+        line = json.dumps(asdict(result), ensure_ascii=False, separators=(",", ":")) + "\n"
+        os.write(self._fd, line.encode("utf-8"))
+
+    def close(self) -> None:
+        os.fsync(self._fd)
+        os.close(self._fd)
+
+    def __enter__(self) -> ResultWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,213 @@
+"""The worker: one per state directory, runs every account's and region's jobs.
+
+Scheduling: jobs that need finishing or preparing first; then Ready, Paused
+and Active jobs by descending priority (ties: oldest first). One job is
+Active at a time; a Ready job of higher priority pre-empts it (Pausing,
+Paused) and the pre-empted job resumes when it is again the most important.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from filelock import Timeout
+
+from s3bo_cli import clock
+from s3bo_cli.engine.autostart import worker_dir, worker_lock
+from s3bo_cli.engine.jobstore import JobStore
+from s3bo_cli.engine.runner import SUSPENDED_TIMEOUT, JobRunner, RunLimits
+from s3bo_cli.engine.states import JobStatus, transition
+from s3bo_cli.state.layout import Namespace, namespaces
+from s3bo_cli.stores.base import ObjectStore
+
+log = logging.getLogger("s3bo")
+S = JobStatus
+
+FINISHING = {S.CANCELLING, S.FAILING, S.COMPLETING, S.PAUSING}
+PREPARING = {S.NEW, S.PREPARING}
+RUNNABLE = {S.READY, S.PAUSED, S.ACTIVE}
+SCAN_INTERVAL = 1.0  # seconds between pre-emption scans while a job runs
+
+
+class WorkerBusy(Exception):
+    """Another worker already serves this state directory."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A job the worker could act on now."""
+
+    ns: Namespace
+    job_id: str
+    status: JobStatus
+    priority: int
+    created: str
+
+    @property
+    def urgency(self) -> tuple[int, int, str]:
+        if self.status in FINISHING:
+            return (0, 0, self.created)
+        if self.status in PREPARING or self.status is S.SUSPENDED:
+            return (1, 0, self.created)
+        return (2, -self.priority, self.created)
+
+
+def store_opener(settings_cache: dict[str, ObjectStore]) -> Callable[[dict[str, Any]], ObjectStore]:
+    """Open (and cache) the object store a job recorded when it was created."""
+
+    def open_store(spec: dict[str, Any]) -> ObjectStore:
+        key = repr(sorted(spec.items()))
+        if key not in settings_cache:
+            from s3bo_cli.config import Settings
+            from s3bo_cli.stores import open_store as open_from_settings
+
+            settings = Settings(
+                region=spec.get("region") or "us-east-1",
+                profile=spec.get("profile"),
+                s3_endpoint_url=spec.get("s3_endpoint_url"),
+                store_dir=Path(spec["buckets_dir"]) if spec.get("buckets_dir") else None,
+            )
+            settings_cache[key] = open_from_settings(settings)
+        return settings_cache[key]
+
+    return open_store
+
+
+class Worker:
+    """Runs jobs until there is nothing left to do (burst) or it has idled long enough."""
+
+    def __init__(
+        self,
+        state_dir: Path,
+        *,
+        limits: RunLimits | None = None,
+        idle_timeout: float = 2.0,
+        poll_interval: float = 0.2,
+    ) -> None:
+        self.state_dir = state_dir
+        self.limits = limits or RunLimits()
+        self.idle_timeout = idle_timeout
+        self.poll_interval = poll_interval
+        self.open_store = store_opener({})
+        self._last_scan = 0.0
+
+    # -- finding work -----------------------------------------------------------
+
+    def candidates(self) -> list[Candidate]:
+        found = []
+        for ns in namespaces(self.state_dir):
+            for record in JobStore(ns).records():
+                job = record["job"]
+                status = JobStatus(job["Status"])
+                if status is S.SUSPENDED and not _suspended_too_long(job):
+                    continue
+                if status in FINISHING | PREPARING | RUNNABLE | {S.SUSPENDED}:
+                    found.append(
+                        Candidate(ns, job["JobId"], status, job["Priority"], job["CreationTime"])
+                    )
+        return sorted(found, key=lambda c: c.urgency)
+
+    def runner(self, candidate: Candidate) -> JobRunner:
+        return JobRunner(
+            JobStore(candidate.ns),
+            candidate.job_id,
+            open_store=self.open_store,
+            limits=self.limits,
+            should_yield=lambda job: self._should_yield(candidate, job),
+        )
+
+    def _should_yield(self, current: Candidate, job: dict[str, Any]) -> str | None:
+        """Serve other jobs' quick needs inline; say "preempt" if a more important job waits."""
+        if time.monotonic() - self._last_scan < SCAN_INTERVAL:
+            return None
+        self._last_scan = time.monotonic()
+        for other in self.candidates():
+            if (other.ns, other.job_id) == (current.ns, current.job_id):
+                continue
+            if other.status in FINISHING | PREPARING or other.status is S.SUSPENDED:
+                self._step(other)
+            elif other.status in RUNNABLE and other.priority > job["Priority"]:
+                return "preempt"
+        return None
+
+    # -- the loop ---------------------------------------------------------------
+
+    def _step(self, candidate: Candidate) -> None:
+        try:
+            self.runner(candidate).step()
+        except Exception as exc:  # never let one broken job stop the worker
+            log.error("job %s: %s: %s", candidate.job_id, type(exc).__name__, exc, exc_info=True)
+            _fail_broken_job(candidate, f"{type(exc).__name__}: {exc}")
+
+    def run_once(self) -> bool:
+        """Act on the most urgent job; False when there is nothing to do."""
+        found = self.candidates()
+        if not found:
+            return False
+        chosen = found[0]
+        self._pause_others(found, chosen)
+        self._step(chosen)
+        return True
+
+    def _pause_others(self, found: list[Candidate], chosen: Candidate) -> None:
+        """A job left Active by a crash must not look Active while another one runs."""
+        for other in found:
+            if other.status is S.ACTIVE and other is not chosen and chosen.status in RUNNABLE:
+                with JobStore(other.ns).update(other.job_id) as record:
+                    if record["job"]["Status"] == S.ACTIVE.value:
+                        now = clock.now_iso()
+                        transition(record["job"], S.PAUSING, now=now)
+                        transition(record["job"], S.PAUSED, now=now)
+
+    def run(self, *, burst: bool = False) -> int:
+        """Serve jobs; returns how many steps ran. Raises WorkerBusy if another worker runs."""
+        lock = worker_lock(self.state_dir)
+        try:
+            lock.acquire(timeout=2)
+        except Timeout:
+            raise WorkerBusy(f"another worker is serving {self.state_dir}") from None
+        try:
+            (worker_dir(self.state_dir) / "worker.pid").write_text(f"{os.getpid()}\n")
+            steps, idle_since = 0, time.monotonic()
+            while True:
+                if self.run_once():
+                    steps += 1
+                    idle_since = time.monotonic()
+                    continue
+                if burst or time.monotonic() - idle_since >= self.idle_timeout:
+                    return steps
+                time.sleep(self.poll_interval)
+        finally:
+            lock.release()
+
+
+def _suspended_too_long(job: dict[str, Any]) -> bool:
+    since = job.get("SuspendedDate")
+    return bool(since) and clock.now() - clock.parse(since) > SUSPENDED_TIMEOUT
+
+
+def _fail_broken_job(candidate: Candidate, reason: str) -> None:
+    try:
+        with JobStore(candidate.ns).update(candidate.job_id) as record:
+            job = record["job"]
+            status = JobStatus(job["Status"])
+            now = clock.now_iso()
+            if status is S.ACTIVE or status is S.PREPARING or status is S.NEW:
+                transition(job, S.FAILING, now=now)
+                status = S.FAILING
+            if status is S.FAILING:
+                job.setdefault("FailureReasons", []).append(
+                    {"FailureCode": "InternalError", "FailureReason": reason[:256]}
+                )
+                transition(job, S.FAILED, now=now)
+            elif status in (S.CANCELLING, S.COMPLETING, S.PAUSING):
+                target = {S.CANCELLING: S.CANCELLED, S.COMPLETING: S.COMPLETE, S.PAUSING: S.PAUSED}
+                transition(job, target[status], now=now)
+    except Exception:  # pragma: no cover - the state itself is broken; nothing more to do
+        log.error("job %s could not be marked failed", candidate.job_id, exc_info=True)
