@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "get-job-tagging": "s3bo_cli.cli.tagging:get_job_tagging",
     "put-job-tagging": "s3bo_cli.cli.tagging:put_job_tagging",
     "delete-job-tagging": "s3bo_cli.cli.tagging:delete_job_tagging",
+    "quickstart": "s3bo_cli.cli.quickstart:quickstart",
     "wait": "s3bo_cli.cli.wait:wait",
     "worker": "s3bo_cli.cli.worker:worker",
     "configure": "s3bo_cli.cli.configure:configure",
