@@ -26,6 +26,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             monkeypatch.delenv(name, raising=False)
     state = tmp_path / "state"
     monkeypatch.setenv("S3BO_STATE_DIR", str(state))
+    monkeypatch.setenv("S3BO_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("S3BO_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")

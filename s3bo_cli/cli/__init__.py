@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import importlib
-import logging
 import sys
-import traceback
 from typing import Any
 
 import click
@@ -92,6 +90,8 @@ def _report(ctx: click.Context, exc: BaseException) -> None:
     obj = ctx.obj
     debug = bool(obj is not None and obj.settings.debug)
     if debug:
+        import traceback
+
         traceback.print_exception(exc)
     if isinstance(exc, S3boError):
         from s3bo_cli.errors import ServiceError
@@ -145,28 +145,13 @@ def cli(ctx: click.Context, **options: Any) -> None:
         --priority 10 --role-arn arn:aws:iam::123456789012:role/batch
       s3bo list-jobs --job-statuses Active Complete
     """
-    from s3bo_cli import config
+    from s3bo_cli import config, logs
     from s3bo_cli.cli.context import AppContext
 
     options["color"] = False if options.pop("no_color") else None
     settings = config.resolve(**options)
-    _setup_logging(settings.debug)
+    logs.set_debug(settings.debug)
     ctx.obj = AppContext(settings=settings)
-
-
-class _EchoHandler(logging.Handler):
-    """Log records as ``s3bo: warning: ...`` lines on the current stderr."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        click.echo(f"s3bo: {record.levelname.lower()}: {record.getMessage()}", err=True)
-
-
-def _setup_logging(debug: bool) -> None:
-    log = logging.getLogger("s3bo")
-    if not any(isinstance(h, _EchoHandler) for h in log.handlers):
-        log.addHandler(_EchoHandler())
-        log.propagate = False
-    log.setLevel(logging.DEBUG if debug else logging.WARNING)
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 import uuid
@@ -95,10 +96,8 @@ def _run_until_done(app: AppContext, job_id: str) -> None:
     """Run the engine here; if a background worker has the job, wait for it instead."""
     from s3bo_cli.engine.worker import Worker, WorkerBusy
 
-    try:
+    with contextlib.suppress(WorkerBusy):  # a background worker already has it
         Worker(app.settings.state_dir).run(burst=True)
-    except WorkerBusy:
-        pass
     request = {"AccountId": app.account_id(), "JobId": job_id}
     while app.call("DescribeJob", request)["Job"]["Status"] not in (
         "Complete",

@@ -6,8 +6,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from filelock import FileLock, Timeout
+if TYPE_CHECKING:
+    from filelock import FileLock
 
 #: Set to 1 to never start a worker implicitly (tests, or a supervised worker).
 NO_AUTOSTART_ENV = "S3BO_NO_AUTOSTART"
@@ -19,6 +21,8 @@ def worker_dir(state_dir: Path) -> Path:
 
 
 def worker_lock(state_dir: Path) -> FileLock:
+    from filelock import FileLock
+
     path = worker_dir(state_dir) / "worker.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     return FileLock(str(path))
@@ -26,6 +30,8 @@ def worker_lock(state_dir: Path) -> FileLock:
 
 def worker_running(state_dir: Path) -> bool:
     """True while some process holds the state directory's worker lock."""
+    from filelock import Timeout
+
     lock = worker_lock(state_dir)
     try:
         lock.acquire(timeout=0)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-from filelock import FileLock
+from typing import TYPE_CHECKING, Any
 
 from s3bo_cli import clock
 from s3bo_cli.engine import events
@@ -17,12 +14,15 @@ from s3bo_cli.errors import IdempotencyException, NotFoundException, StateError
 from s3bo_cli.state.files import SCHEMA_VERSION, read_json, write_json
 from s3bo_cli.state.layout import Namespace
 
-log = logging.getLogger("s3bo")
+if TYPE_CHECKING:
+    from filelock import FileLock
 
 LOCK_TIMEOUT = 60.0  # seconds; a lock held that long means a stuck process
 
 
 def _lock(path: Path) -> FileLock:
+    from filelock import FileLock  # only writers need it; readers start faster without
+
     path.parent.mkdir(parents=True, exist_ok=True)
     return FileLock(str(path), timeout=LOCK_TIMEOUT)
 
@@ -110,7 +110,9 @@ class JobStore:
             except FileNotFoundError:
                 continue  # deleted since listed
             except StateError as exc:
-                log.warning("%s (skipped)", exc)
+                from s3bo_cli import logs
+
+                logs.get().warning("%s (skipped)", exc)
 
     # -- changing ---------------------------------------------------------------
 

@@ -7,7 +7,6 @@ always wins over what the runner was about to do.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -15,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from s3bo_cli import clock, ops
+from s3bo_cli import clock, logs, ops
 from s3bo_cli.engine import manifests, reports
 from s3bo_cli.engine.jobstore import JobStore
 from s3bo_cli.engine.manifests import ManifestEntry, ManifestError
@@ -24,7 +23,6 @@ from s3bo_cli.engine.tasklog import FAILED, SUCCEEDED, Progress, TaskLog, TaskRe
 from s3bo_cli.errors import S3Error
 from s3bo_cli.stores.base import ObjectStore
 
-log = logging.getLogger("s3bo")
 S = JobStatus
 
 #: The service's task-failure threshold: after this many tasks ...
@@ -333,7 +331,7 @@ class JobRunner:
                     results=self.log.results(),
                 )
             except (S3Error, OSError) as exc:
-                log.warning("job %s: completion report not written: %s", self.job_id, exc)
+                logs.get().warning("job %s: completion report not written: %s", self.job_id, exc)
                 change = self._fail_reason(reports.WRITE_FAILED_CODE, reports.WRITE_FAILED_REASON)
         self._move({status}, final, change=change)
 
@@ -355,6 +353,6 @@ def _run_task(
     except S3Error as exc:
         return result(FAILED, exc.http_status, exc.code, exc.message)
     except Exception as exc:  # a bug or an unexpected store failure: report, keep going
-        log.debug("task %s/%s failed unexpectedly", entry.bucket, entry.key, exc_info=True)
+        logs.get().debug("task %s/%s failed unexpectedly", entry.bucket, entry.key, exc_info=True)
         return result(FAILED, 500, "InternalError", f"{type(exc).__name__}: {exc}")
     return result(SUCCEEDED, outcome.http_status, "", outcome.message)

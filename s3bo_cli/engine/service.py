@@ -6,7 +6,6 @@ import base64
 import binascii
 import hashlib
 import json
-import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -91,6 +90,8 @@ class JobService:
     # -- CreateJob --------------------------------------------------------------
 
     def create_job(self, params: dict[str, Any]) -> dict[str, Any]:
+        import uuid
+
         requests.check_create_job(params)
         job_id = str(uuid.uuid4())
         now = self.now()

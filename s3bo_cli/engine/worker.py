@@ -8,7 +8,6 @@ Paused) and the pre-empted job resumes when it is again the most important.
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from typing import Any
 
 from filelock import Timeout
 
-from s3bo_cli import clock
+from s3bo_cli import clock, logs
 from s3bo_cli.engine.autostart import worker_dir, worker_lock
 from s3bo_cli.engine.jobstore import JobStore
 from s3bo_cli.engine.runner import SUSPENDED_TIMEOUT, JobRunner, RunLimits
@@ -26,7 +25,6 @@ from s3bo_cli.engine.states import JobStatus, transition
 from s3bo_cli.state.layout import Namespace, namespaces
 from s3bo_cli.stores.base import ObjectStore
 
-log = logging.getLogger("s3bo")
 S = JobStatus
 
 FINISHING = {S.CANCELLING, S.FAILING, S.COMPLETING, S.PAUSING}
@@ -142,7 +140,9 @@ class Worker:
         try:
             self.runner(candidate).step()
         except Exception as exc:  # never let one broken job stop the worker
-            log.error("job %s: %s: %s", candidate.job_id, type(exc).__name__, exc, exc_info=True)
+            logs.get().error(
+                "job %s: %s: %s", candidate.job_id, type(exc).__name__, exc, exc_info=True
+            )
             _fail_broken_job(candidate, f"{type(exc).__name__}: {exc}")
 
     def run_once(self) -> bool:
@@ -210,4 +210,4 @@ def _fail_broken_job(candidate: Candidate, reason: str) -> None:
                 target = {S.CANCELLING: S.CANCELLED, S.COMPLETING: S.COMPLETE, S.PAUSING: S.PAUSED}
                 transition(job, target[status], now=now)
     except Exception:  # pragma: no cover - the state itself is broken; nothing more to do
-        log.error("job %s could not be marked failed", candidate.job_id, exc_info=True)
+        logs.get().error("job %s could not be marked failed", candidate.job_id, exc_info=True)

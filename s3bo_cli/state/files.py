@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +14,14 @@ SCHEMA_VERSION = 1
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """Write ``data`` so that readers see the old file or the new one, never a mix."""
+    write_json_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def write_json_text(path: Path, payload: str) -> None:
+    """Atomically replace ``path`` with ``payload`` (temp file, fsync, rename)."""
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

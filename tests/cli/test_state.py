@@ -1,0 +1,126 @@
+"""The state directory: corrupt files, concurrent processes, nothing lost or half-written."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+from tests.conftest import create_args
+
+
+def job_file(state_dir, job_id):
+    return state_dir / "accounts" / "123456789012" / "us-east-1" / "jobs" / job_id / "job.json"
+
+
+def test_state_files_are_readable_and_versioned(state_dir, make_job):
+    job_id = make_job()
+    record = json.loads(job_file(state_dir, job_id).read_text())
+    assert record["schema_version"] == 1
+    assert record["kind"] == "job"
+    assert record["job"]["JobId"] == job_id
+
+
+def test_a_corrupt_job_names_the_file_and_spares_the_others(s3bo, state_dir, make_job):
+    good, bad = make_job(), make_job()
+    path = job_file(state_dir, bad)
+    path.write_text('{"kind": "job", "schema_ver')
+    run = s3bo("describe-job", "--job-id", bad)
+    assert run.exit_code == 255
+    assert str(path) in run.stderr and "corrupt" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    listed = s3bo("list-jobs")
+    assert listed.exit_code == 0
+    assert [j["JobId"] for j in listed.json["Jobs"]] == [good]
+    assert str(path) in listed.stderr  # a warning names the skipped file
+    assert s3bo("describe-job", "--job-id", good).exit_code == 0
+    assert path.read_text() == '{"kind": "job", "schema_ver'  # left for the user to inspect
+
+
+def test_a_foreign_file_is_refused(s3bo, state_dir, make_job):
+    job_id = make_job()
+    job_file(state_dir, job_id).write_text('{"hello": "world"}')
+    run = s3bo("describe-job", "--job-id", job_id)
+    assert run.exit_code == 255
+    assert "is not an s3bo job file" in run.stderr
+
+
+def test_a_newer_schema_asks_for_an_upgrade(s3bo, state_dir, make_job):
+    job_id = make_job()
+    path = job_file(state_dir, job_id)
+    record = json.loads(path.read_text())
+    record["schema_version"] = 99
+    path.write_text(json.dumps(record))
+    run = s3bo("describe-job", "--job-id", job_id)
+    assert run.exit_code == 255
+    assert "upgrade s3bo" in run.stderr
+
+
+def _cli(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "s3bo_cli", "--output", "json", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+
+def test_concurrent_processes_lose_nothing(state_dir, make_job, s3bo):
+    import os
+
+    env = dict(os.environ)
+    target = make_job()
+    work = [create_args("--client-request-token", f"tok-{i}") for i in range(8)]
+    work += [create_args("--client-request-token", "shared") for _ in range(6)]
+    work += [
+        ["put-job-tagging", "--job-id", target, "--tags", f"Key=writer,Value={i}"] for i in range(6)
+    ]
+    work += [
+        ["update-job-status", "--job-id", target, "--requested-job-status", "Cancelled"]
+        for _ in range(4)
+    ]
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda args: _cli(*args, env=env), work))
+    creates = results[:8]
+    shared = results[8:14]
+    tagging = results[14:20]
+    cancels = results[20:]
+    assert all(r.returncode == 0 for r in creates + shared + tagging), [r.stderr for r in results]
+    assert len({r.stdout for r in shared}) == 1  # one job for one token
+    assert sorted(r.returncode for r in cancels) == [0, 254, 254, 254]
+    jobs = s3bo("list-jobs").json["Jobs"]
+    assert len(jobs) == 1 + 8 + 1
+    for job in jobs:  # every record is whole and parses
+        assert s3bo("describe-job", "--job-id", job["JobId"]).exit_code == 0
+    tags = s3bo("get-job-tagging", "--job-id", target).json["Tags"]
+    assert len(tags) == 1 and tags[0]["Key"] == "writer"
+    assert s3bo("describe-job", "--job-id", target).json["Job"]["Status"] == "Cancelled"
+    leftovers = [p for p in state_dir.rglob("*.tmp")]
+    assert leftovers == []
+
+
+def test_start_up_imports_neither_boto3_nor_rich(state_dir, make_job):
+    make_job()
+    code = (
+        "import sys\n"
+        "from s3bo_cli.cli import cli\n"
+        "try:\n"
+        "    cli.main(['--output', 'json', 'list-jobs'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = sorted(m for m in ('boto3', 'botocore', 'rich') if m in sys.modules)\n"
+        "print(heavy, file=sys.stderr)\n"
+    )
+    import os
+
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        check=True,
+    )
+    assert run.stderr.strip().splitlines()[-1] == "[]"
+    assert json.loads(run.stdout)["Jobs"]
