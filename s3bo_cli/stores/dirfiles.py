@@ -1,0 +1,365 @@
+"""The files of one DirStore bucket: versions, records and data kept consistent on disk.
+
+:class:`BucketFiles` knows where each object version lives and how to replace
+it atomically; the S3 rules (validation, Object Lock, restores) stay in
+:mod:`s3bo_cli.stores.dirstore`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import stat
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from s3bo_cli.errors import S3Error
+from s3bo_cli.stores import checksums
+from s3bo_cli.stores.base import method_not_allowed, no_such_key, no_such_version
+from s3bo_cli.stores.dirlayout import (
+    META_DIR,
+    SCHEMA_VERSION,
+    BucketPaths,
+    bad_key,
+    check_version_id,
+    fingerprint,
+    iso,
+    key_segments,
+    new_record,
+    new_version_id,
+    place,
+    prune_dirs,
+    read_json,
+    remove,
+    temp_file,
+    write_json,
+)
+
+CHUNK = 1024 * 1024
+
+
+@dataclass
+class Target:
+    """One object version: its record, where the record lives, where its bytes live."""
+
+    record: dict[str, Any]
+    record_path: str
+    data_path: str
+    current: bool
+
+
+@dataclass
+class Spooled:
+    """Bytes written to a temp file, ready to become an object version."""
+
+    path: str
+    etag: str
+    checksums: dict[str, str]
+    stat: os.stat_result
+
+
+class BucketFiles:
+    """Current and noncurrent versions of the objects of one bucket folder."""
+
+    def __init__(
+        self, paths: BucketPaths, *, versioning: Callable[[], str | None], fsync: bool
+    ) -> None:
+        self.paths = paths
+        self._versioning = versioning
+        self._fsync = fsync
+
+    # -- finding ----------------------------------------------------------------------
+
+    def current(self, key: str, segments: list[str], *, locked: bool) -> dict[str, Any] | None:
+        """The record of the file at ``key``, or None when there is no such file."""
+        data = self.paths.data(segments)
+        try:
+            st = os.stat(data)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        record = read_json(self.paths.meta(segments))
+        if record is not None and record.get("file") == fingerprint(st):
+            return record
+        if not locked:
+            # A writer may be between renaming the data and writing its record.
+            with self.paths.lock(key):
+                return self.current(key, segments, locked=True)
+        record = new_record(key, "null" if self._versioning() else None, st)
+        record["file"] = fingerprint(st)
+        return record
+
+    def find(self, key: str, version_id: str | None, *, locked: bool = False) -> Target:
+        segments = key_segments(key)
+        current = self.current(key, segments, locked=locked)
+        if version_id is None:
+            if current is None:
+                raise no_such_key()
+            return Target(current, self.paths.meta(segments), self.paths.data(segments), True)
+        check_version_id(version_id)
+        if current is not None and (current.get("version_id") or "null") == version_id:
+            return Target(current, self.paths.meta(segments), self.paths.data(segments), True)
+        folder = self.paths.versions(key)
+        record = read_json(os.path.join(folder, version_id + ".json"))
+        if record is None:
+            raise no_such_version()
+        if record.get("delete_marker"):
+            raise method_not_allowed()
+        return Target(
+            record,
+            os.path.join(folder, version_id + ".json"),
+            os.path.join(folder, version_id),
+            False,
+        )
+
+    def ensure_etag(self, key: str, target: Target) -> None:
+        """Compute a missing ETag (a hand-dropped file) and remember it when possible."""
+        if target.record.get("etag"):
+            return
+        digest = hashlib.md5(usedforsecurity=False)
+        with open(target.data_path, "rb") as fh:
+            while chunk := fh.read(CHUNK):
+                digest.update(chunk)
+        target.record["etag"] = digest.hexdigest()
+        with contextlib.suppress(OSError, S3Error), self.paths.lock(key):
+            if target.current:
+                fresh = self.current(key, key_segments(key), locked=True)
+                if fresh is None or fresh.get("file") != target.record.get("file"):
+                    return
+            else:
+                fresh = read_json(target.record_path)
+            if fresh is not None and not fresh.get("etag"):
+                fresh["etag"] = target.record["etag"]
+                self.save(replace(target, record=fresh))
+
+    def walk(self, prefix: str) -> Iterator[tuple[str, Target]]:
+        """Every current object under ``prefix``, in S3's (UTF-8 byte) key order."""
+        start, key_prefix = self.paths.dir, ""
+        parts = prefix.split("/")[:-1]
+        if parts and all(p not in ("", ".", "..") for p in parts) and parts[0] != META_DIR:
+            start, key_prefix = os.path.join(self.paths.dir, *parts), "/".join(parts) + "/"
+        return self._walk(start, key_prefix, prefix)
+
+    def _walk(self, folder: str, key_prefix: str, prefix: str) -> Iterator[tuple[str, Target]]:
+        try:
+            entries = list(os.scandir(folder))
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        items: list[tuple[bytes, str, os.DirEntry[str], bool]] = []
+        for entry in entries:
+            if not key_prefix and entry.name == META_DIR:
+                continue
+            key = key_prefix + entry.name
+            try:
+                encoded = key.encode("utf-8")
+            except UnicodeEncodeError:
+                continue  # a file name no key can spell
+            if entry.is_dir(follow_symlinks=False):
+                sub = key + "/"
+                if sub.startswith(prefix) or prefix.startswith(sub):
+                    items.append((encoded + b"/", sub, entry, True))
+            elif key.startswith(prefix) and entry.is_file():
+                items.append((encoded, key, entry, False))
+        items.sort(key=lambda item: item[0])
+        for _, key, entry, is_dir in items:
+            if is_dir:
+                yield from self._walk(entry.path, key, prefix)
+                continue
+            try:
+                target = self.find(key, None)
+                self.ensure_etag(key, target)
+            except (S3Error, OSError):
+                continue  # deleted meanwhile, or a name the store cannot address
+            yield key, target
+
+    # -- writing ----------------------------------------------------------------------
+
+    def save(self, target: Target) -> None:
+        """Atomically rewrite one version's record (and nothing else)."""
+        try:
+            write_json(self.paths.tmp, target.record_path, target.record, fsync=self._fsync)
+        except (NotADirectoryError, IsADirectoryError, FileExistsError):
+            self._clear_stale_records(target.record_path)
+            write_json(self.paths.tmp, target.record_path, target.record, fsync=self._fsync)
+
+    def spool(self, chunks: Iterator[bytes], algorithms: list[str]) -> Spooled:
+        """Write a stream to a temp file, hashing it on the way."""
+        fd, tmp = temp_file(self.paths.tmp)
+        digest = hashlib.md5(usedforsecurity=False)
+        hashers = {name: checksums.new_hasher(name) for name in algorithms}
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                for chunk in chunks:
+                    fh.write(chunk)
+                    digest.update(chunk)
+                    for hasher in hashers.values():
+                        hasher.update(chunk)
+                fh.flush()
+                if self._fsync:
+                    os.fsync(fh.fileno())
+                st = os.fstat(fh.fileno())
+        except BaseException:
+            remove(tmp)
+            raise
+        sums = {name: checksums.b64(h.digest()) for name, h in hashers.items()}
+        return Spooled(tmp, digest.hexdigest(), sums, st)
+
+    def copy_from(self, source: Target, wanted: list[str]) -> Spooled:
+        """Copy a version's bytes to a temp file, reusing its ETag and checksums if known."""
+        known = source.record.get("checksums") or {}
+        if source.record.get("etag") and all(name in known for name in wanted):
+            fd, tmp = temp_file(self.paths.tmp)
+            os.close(fd)
+            try:
+                shutil.copyfile(source.data_path, tmp)
+                with open(tmp, "rb+") as fh:
+                    if self._fsync:
+                        os.fsync(fh.fileno())
+                    st = os.fstat(fh.fileno())
+            except BaseException:
+                remove(tmp)
+                raise
+            return Spooled(tmp, source.record["etag"], {n: known[n] for n in wanted}, st)
+        with open(source.data_path, "rb") as fh:
+            return self.spool(iter(lambda: fh.read(CHUNK), b""), wanted)
+
+    def install(
+        self, key: str, spooled: Spooled, record: dict[str, Any], now: datetime
+    ) -> str | None:
+        """Make spooled bytes the current version of ``key``; returns its version id."""
+        segments = key_segments(key)
+        data = self.paths.data(segments)
+        try:
+            with self.paths.lock(key):
+                if os.path.isdir(data):
+                    raise _conflict(key)
+                old = self.current(key, segments, locked=True)
+                version_id = self._next_version_id()
+                if old is not None:
+                    self._retire(key, old, version_id)
+                record.update(
+                    schema_version=SCHEMA_VERSION,
+                    key=key,
+                    version_id=version_id,
+                    size=spooled.stat.st_size,
+                    etag=spooled.etag,
+                    checksums=spooled.checksums,
+                    last_modified=iso(now),
+                    seq=time.time_ns(),
+                    file=fingerprint(spooled.stat),
+                )
+                try:
+                    place(spooled.path, data)
+                except (NotADirectoryError, FileExistsError, IsADirectoryError):
+                    raise _conflict(key) from None
+                self.save(Target(record, self.paths.meta(segments), data, True))
+        finally:
+            remove(spooled.path)
+        return version_id
+
+    def _next_version_id(self) -> str | None:
+        versioning = self._versioning()
+        if versioning == "Enabled":
+            return new_version_id()
+        return "null" if versioning == "Suspended" else None
+
+    def _retire(self, key: str, old: dict[str, Any], new_id: str | None) -> None:
+        """Before ``old`` is replaced: keep it as noncurrent, unless a null version replaces it."""
+        if new_id is None:
+            return
+        old_id = old.get("version_id") or "null"
+        if (old_id, new_id) != ("null", "null"):
+            self._keep_noncurrent(key, old)
+        if new_id == "null":
+            self.drop_noncurrent(key, "null")
+
+    def _keep_noncurrent(self, key: str, record: dict[str, Any]) -> None:
+        folder = self.paths.versions(key)
+        os.makedirs(folder, exist_ok=True)
+        version_id = record.get("version_id") or "null"
+        dest = os.path.join(folder, version_id)
+        data = self.paths.data(key_segments(key))
+        remove(dest)
+        try:
+            os.link(data, dest)
+        except OSError:
+            shutil.copy2(data, dest)
+        kept = {k: v for k, v in record.items() if k != "file"}
+        kept["version_id"] = version_id
+        write_json(self.paths.tmp, dest + ".json", kept, fsync=self._fsync)
+
+    def drop_noncurrent(self, key: str, version_id: str) -> None:
+        folder = self.paths.versions(key)
+        remove(os.path.join(folder, version_id))
+        remove(os.path.join(folder, version_id + ".json"))
+        prune_dirs(os.path.join(folder, "-"), os.path.join(self.paths.meta_root, "versions"))
+
+    def unlink_current(self, segments: list[str]) -> None:
+        data, meta = self.paths.data(segments), self.paths.meta(segments)
+        remove(data)
+        remove(meta)
+        prune_dirs(data, self.paths.dir)
+        prune_dirs(meta, os.path.join(self.paths.meta_root, "meta"))
+
+    def add_delete_marker(self, key: str, current: dict[str, Any] | None, now: datetime) -> str:
+        """Hide ``key`` behind a new delete marker; returns the marker's version id."""
+        segments = key_segments(key)
+        marker_id = self._next_version_id() or "null"
+        if current is not None:
+            self._retire(key, current, marker_id)
+            self.unlink_current(segments)
+        elif marker_id == "null":
+            self.drop_noncurrent(key, "null")
+        marker = {
+            "schema_version": SCHEMA_VERSION,
+            "key": key,
+            "version_id": marker_id,
+            "delete_marker": True,
+            "last_modified": iso(now),
+            "seq": time.time_ns(),
+        }
+        path = os.path.join(self.paths.versions(key), marker_id + ".json")
+        write_json(self.paths.tmp, path, marker, fsync=self._fsync)
+        return marker_id
+
+    def promote(self, key: str) -> None:
+        """Make the newest noncurrent version current again (after deleting the latest)."""
+        folder = self.paths.versions(key)
+        try:
+            names = [n for n in os.listdir(folder) if n.endswith(".json")]
+        except FileNotFoundError:
+            return
+        records = [r for r in (read_json(os.path.join(folder, n)) for n in names) if r]
+        if not records:
+            return
+        newest = max(records, key=lambda r: r.get("seq", 0))
+        if newest.get("delete_marker"):
+            return
+        segments = key_segments(key)
+        version_id = newest["version_id"]
+        data = self.paths.data(segments)
+        place(os.path.join(folder, version_id), data)
+        newest["file"] = fingerprint(os.stat(data))
+        self.save(Target(newest, self.paths.meta(segments), data, True))
+        remove(os.path.join(folder, version_id + ".json"))
+
+    def _clear_stale_records(self, record_path: str) -> None:
+        """Remove records of hand-deleted files that block a record path."""
+        meta_root = os.path.join(self.paths.meta_root, "meta")
+        if os.path.isdir(record_path):
+            shutil.rmtree(record_path, ignore_errors=True)
+        parent = os.path.dirname(record_path)
+        while len(parent) > len(meta_root):
+            if os.path.isfile(parent):
+                remove(parent)
+            parent = os.path.dirname(parent)
+
+
+def _conflict(key: str) -> S3Error:
+    return bad_key(f"Object key {key!r} clashes with a file or folder of another key on disk")

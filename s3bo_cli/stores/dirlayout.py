@@ -1,0 +1,362 @@
+"""On-disk layout of a DirStore bucket: key-to-path mapping, atomic writes, records.
+
+::
+
+    <root>/<bucket>/<key>                      the current version's bytes
+    <root>/<bucket>/.s3bo/bucket.json          versioning, object lock, replication
+    <root>/<bucket>/.s3bo/meta/<key>           JSON record of the current version
+    <root>/<bucket>/.s3bo/versions/<hh>/<h>/   noncurrent versions: <vid> bytes, <vid>.json
+    <root>/<bucket>/.s3bo/tmp/                 temp files, renamed into place
+    <root>/<bucket>/.s3bo/locks/               striped per-object lock files
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import secrets
+import threading
+import zlib
+from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import datetime, timezone
+from typing import Any
+
+from filelock import FileLock
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+from s3bo_cli.errors import S3Error
+from s3bo_cli.stores.base import (
+    Acl,
+    Grant,
+    ObjectInfo,
+    ObjectMetadata,
+    RestoreStatus,
+    Retention,
+    Sse,
+    check_key,
+)
+
+META_DIR = ".s3bo"
+SCHEMA_VERSION = 1
+LOCK_STRIPES = 256
+_NAME_MAX = 255
+_VERSION_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+_thread_locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
+
+
+def bad_key(message: str) -> S3Error:
+    return S3Error("InvalidArgument", 400, message)
+
+
+def key_segments(key: str) -> list[str]:
+    """The path segments of a key, or S3Error when it cannot live inside a bucket folder."""
+    check_key(key)
+    if "\x00" in key:
+        raise bad_key("Object key must not contain a NUL character")
+    if key.startswith("/"):
+        raise bad_key(f"Object key {key!r} is an absolute path; the directory store cannot hold it")
+    segments = key.split("/")
+    for segment in segments:
+        if segment in ("", ".", ".."):
+            raise bad_key(
+                f"Object key {key!r} has an empty, '.' or '..' segment; "
+                "the directory store cannot hold it"
+            )
+        if len(segment.encode("utf-8", "surrogatepass")) > _NAME_MAX:
+            raise S3Error("KeyTooLongError", 400, "Your key is too long")
+    if segments[0] == META_DIR:
+        raise bad_key(f"Object keys under {META_DIR}/ are reserved by the directory store")
+    return segments
+
+
+def check_version_id(version_id: str) -> None:
+    if not _VERSION_ID.match(version_id):
+        raise S3Error("InvalidArgument", 400, "Invalid version id specified")
+
+
+def new_version_id() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+class BucketPaths:
+    """Paths inside one bucket folder."""
+
+    def __init__(self, bucket_dir: str) -> None:
+        self.dir = bucket_dir
+        self.meta_root = os.path.join(bucket_dir, META_DIR)
+        self.config = os.path.join(self.meta_root, "bucket.json")
+        self.tmp = os.path.join(self.meta_root, "tmp")
+        self._real: str | None = None
+        self._locks = _StripeLocks(os.path.join(self.meta_root, "locks"))
+
+    def data(self, segments: list[str]) -> str:
+        return os.path.join(self.dir, *segments)
+
+    def meta(self, segments: list[str]) -> str:
+        return os.path.join(self.meta_root, "meta", *segments)
+
+    def versions(self, key: str) -> str:
+        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+        return os.path.join(self.meta_root, "versions", digest[:2], digest)
+
+    def check_inside(self, path: str) -> None:
+        """Refuse a write whose parent folder resolves outside the bucket (symlinks)."""
+        if self._real is None:
+            self._real = os.path.realpath(self.dir)
+        parent = os.path.realpath(os.path.dirname(path))
+        if parent != self._real and not parent.startswith(self._real + os.sep):
+            raise bad_key("Object key resolves outside its bucket folder")
+
+    def lock(self, key: str) -> contextlib.AbstractContextManager[None]:
+        """Hold the lock for one key (striped: a few keys share each lock file)."""
+        stripe = zlib.crc32(key.encode("utf-8", "surrogatepass")) % LOCK_STRIPES
+        return self._locks.hold(stripe)
+
+
+class _StripeLocks:
+    """Inter-process locks on a bucket's lock files, threads queued in front of them.
+
+    Where ``fcntl`` exists the lock files stay open and are flock()ed, which costs
+    far less than opening one per operation; elsewhere :mod:`filelock` is used.
+    """
+
+    def __init__(self, lock_dir: str) -> None:
+        self.dir = lock_dir
+        self._fds: dict[int, int] = {}
+        self._pid = os.getpid()
+
+    def _path(self, stripe: int) -> str:
+        return os.path.join(self.dir, f"{stripe:03d}.lock")
+
+    def _fd(self, stripe: int) -> int:
+        if self._pid != os.getpid():  # a forked child must not share the parent's locks
+            self._fds, self._pid = {}, os.getpid()
+        fd = self._fds.get(stripe)
+        if fd is None:
+            flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+            try:
+                fd = os.open(self._path(stripe), flags, 0o644)
+            except FileNotFoundError:
+                os.makedirs(self.dir, exist_ok=True)
+                fd = os.open(self._path(stripe), flags, 0o644)
+            self._fds[stripe] = fd
+        return fd
+
+    @contextlib.contextmanager
+    def hold(self, stripe: int) -> Iterator[None]:
+        with _thread_locks[stripe]:
+            if fcntl is None:  # pragma: no cover - Windows
+                os.makedirs(self.dir, exist_ok=True)
+                with FileLock(self._path(stripe)):
+                    yield
+                return
+            fd = self._fd(stripe)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def __del__(self) -> None:
+        if self._pid == os.getpid():
+            for fd in self._fds.values():
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+
+
+# -- atomic file writes ---------------------------------------------------------------
+
+
+def temp_file(tmp_dir: str) -> tuple[int, str]:
+    """A new exclusive temp file: (fd, path)."""
+    for _ in range(2):
+        path = os.path.join(tmp_dir, secrets.token_hex(8))
+        try:
+            return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), path
+        except FileNotFoundError:
+            os.makedirs(tmp_dir, exist_ok=True)
+    raise OSError(f"cannot create a temp file in {tmp_dir}")
+
+
+def place(tmp_path: str, dest: str) -> None:
+    """Rename a finished temp file over ``dest``, creating folders as needed."""
+    for _ in range(5):
+        try:
+            os.replace(tmp_path, dest)
+            return
+        except FileNotFoundError:
+            # The folder is missing, or was pruned by a concurrent delete: make it again.
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+    os.replace(tmp_path, dest)
+
+
+def write_json(
+    tmp_dir: str, dest: str, data: dict[str, Any], *, fsync: bool = True, indent: int | None = None
+) -> None:
+    """Atomically replace ``dest`` with ``data`` (records stay on one line: faster to encode)."""
+    text = json.dumps(data, indent=indent, sort_keys=True, ensure_ascii=False) + "\n"
+    fd, tmp = temp_file(tmp_dir)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode())
+            if fsync:
+                fh.flush()
+                os.fsync(fh.fileno())
+        place(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def read_json(path: str) -> dict[str, Any] | None:
+    try:
+        with open(path, "rb") as fh:
+            return json.loads(fh.read())
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+    except (OSError, ValueError):
+        return None  # unreadable or corrupt: treated like a file without metadata
+
+
+def remove(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+        os.unlink(path)
+
+
+def prune_dirs(path: str, stop: str) -> None:
+    """Remove now-empty folders from ``path`` up to (not including) ``stop``."""
+    path = os.path.dirname(path)
+    while len(path) > len(stop) and path.startswith(stop):
+        try:
+            os.rmdir(path)
+        except OSError:
+            return
+        path = os.path.dirname(path)
+
+
+def fingerprint(st: os.stat_result) -> list[int]:
+    """What ties a record to the file it describes; a hand-edited file no longer matches."""
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+# -- records: the JSON kept for each object version -------------------------------------
+
+
+_DEFAULT_METADATA = {"content_type": ObjectMetadata().content_type, "user": {}}
+
+
+def new_record(key: str, version_id: str | None, st: os.stat_result) -> dict[str, Any]:
+    """The record of a file that has none (dropped into the bucket by hand)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "key": key,
+        "version_id": version_id,
+        "size": st.st_size,
+        "etag": None,
+        "last_modified": iso(datetime.fromtimestamp(st.st_mtime_ns / 1e9, timezone.utc)),
+        "seq": st.st_mtime_ns,
+        "storage_class": "STANDARD",
+        "metadata": {**_DEFAULT_METADATA, "user": {}},
+        "tags": {},
+        "acl": None,
+        "checksums": {},
+        "sse": None,
+        "restore": None,
+        "retention": None,
+        "legal_hold": False,
+    }
+
+
+def metadata_to_json(metadata: ObjectMetadata) -> dict[str, Any]:
+    data = asdict(metadata)
+    data["expires"] = iso(metadata.expires)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def metadata_from_json(data: dict[str, Any]) -> ObjectMetadata:
+    values = dict(data)
+    values["expires"] = parse_iso(values.get("expires"))
+    return ObjectMetadata(**values)
+
+
+def acl_to_json(acl: Acl) -> dict[str, Any]:
+    return {
+        "owner_id": acl.owner_id,
+        "owner_name": acl.owner_name,
+        "grants": [asdict(grant) for grant in acl.grants],
+    }
+
+
+def acl_from_json(data: dict[str, Any]) -> Acl:
+    grants = tuple(Grant(**grant) for grant in data["grants"])
+    return Acl(owner_id=data["owner_id"], owner_name=data.get("owner_name"), grants=grants)
+
+
+def retention_to_json(retention: Retention | None) -> dict[str, Any] | None:
+    if retention is None:
+        return None
+    return {"mode": retention.mode, "retain_until": iso(retention.retain_until)}
+
+
+def retention_from_json(data: dict[str, Any] | None) -> Retention | None:
+    if not data:
+        return None
+    until = parse_iso(data["retain_until"])
+    assert until is not None
+    return Retention(mode=data["mode"], retain_until=until)
+
+
+def restore_status(record: dict[str, Any], now: datetime) -> RestoreStatus | None:
+    """The restore state at ``now``: ongoing until ready, then restored until expiry."""
+    restore = record.get("restore")
+    if not restore:
+        return None
+    ready, expiry = parse_iso(restore["ready"]), parse_iso(restore["expiry"])
+    assert ready is not None and expiry is not None
+    if now < ready:
+        return RestoreStatus(ongoing=True)
+    if now < expiry:
+        return RestoreStatus(ongoing=False, expiry=expiry)
+    return None
+
+
+def record_to_info(bucket: str, record: dict[str, Any], now: datetime) -> ObjectInfo:
+    last_modified = parse_iso(record["last_modified"])
+    assert last_modified is not None
+    sse = record.get("sse")
+    return ObjectInfo(
+        bucket=bucket,
+        key=record["key"],
+        version_id=record.get("version_id"),
+        size=record["size"],
+        etag=record["etag"] or "",
+        last_modified=last_modified,
+        storage_class=record.get("storage_class", "STANDARD"),
+        metadata=metadata_from_json(record.get("metadata") or {}),
+        checksums=dict(record.get("checksums") or {}),
+        sse=Sse(**sse) if sse else Sse(),
+        restore=restore_status(record, now),
+        retention=retention_from_json(record.get("retention")),
+        legal_hold=bool(record.get("legal_hold")),
+    )
