@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 
 #: Set to 1 to never start a worker implicitly (tests, or a supervised worker).
 NO_AUTOSTART_ENV = "S3BO_NO_AUTOSTART"
+#: Seconds an implicitly started worker waits for more work before it exits.
+IDLE_TIMEOUT_ENV = "S3BO_WORKER_IDLE_TIMEOUT"
 IDLE_TIMEOUT = 10.0
 
 
@@ -56,7 +58,7 @@ def ensure_worker(state_dir: Path) -> bool:
                 str(state_dir),
                 "worker",
                 "--idle-timeout",
-                str(IDLE_TIMEOUT),
+                os.environ.get(IDLE_TIMEOUT_ENV) or str(IDLE_TIMEOUT),
             ],
             stdin=subprocess.DEVNULL,
             stdout=log,

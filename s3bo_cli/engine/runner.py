@@ -73,16 +73,26 @@ class JobRunner:
         *targets: JobStatus,
         change: Callable[[dict[str, Any]], None] | None = None,
     ) -> dict[str, Any] | None:
-        """Apply ``targets`` in order if the job is still in ``expected``; the new record."""
-        with self.jobs.update(self.job_id) as record:
-            job = record["job"]
-            if JobStatus(job["Status"]) not in expected:
-                return None
-            if change is not None:
-                change(record)
-            for target in targets:
-                transition(job, target, now=self.now())
-            return record
+        """If the job is still in ``expected``: apply ``change``, then each target in turn.
+
+        Each step is its own locked write, so every status is seen (and logged) on
+        the way: Active, Pausing, Paused. Returns the last record, or None when
+        the job had left ``expected`` (a user's cancellation wins).
+        """
+        record = None
+        allowed = expected
+        for step, target in enumerate(targets or (None,)):
+            with self.jobs.update(self.job_id) as current:
+                job = current["job"]
+                if JobStatus(job["Status"]) not in allowed:
+                    return record
+                if step == 0 and change is not None:
+                    change(current)
+                if target is not None:
+                    transition(job, target, now=self.now())
+                    allowed = {target}
+                record = current
+        return record
 
     def _fail_reason(self, code: str, reason: str) -> Callable[[dict[str, Any]], None]:
         def change(record: dict[str, Any]) -> None:

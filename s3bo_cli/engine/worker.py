@@ -159,11 +159,10 @@ class Worker:
         """A job left Active by a crash must not look Active while another one runs."""
         for other in found:
             if other.status is S.ACTIVE and other is not chosen and chosen.status in RUNNABLE:
-                with JobStore(other.ns).update(other.job_id) as record:
-                    if record["job"]["Status"] == S.ACTIVE.value:
-                        now = clock.now_iso()
-                        transition(record["job"], S.PAUSING, now=now)
-                        transition(record["job"], S.PAUSED, now=now)
+                for source, target in ((S.ACTIVE, S.PAUSING), (S.PAUSING, S.PAUSED)):
+                    with JobStore(other.ns).update(other.job_id) as record:
+                        if record["job"]["Status"] == source.value:
+                            transition(record["job"], target, now=clock.now_iso())
 
     def run(self, *, burst: bool = False) -> int:
         """Serve jobs; returns how many steps ran. Raises WorkerBusy if another worker runs."""
@@ -192,22 +191,32 @@ def _suspended_too_long(job: dict[str, Any]) -> bool:
     return bool(since) and clock.now() - clock.parse(since) > SUSPENDED_TIMEOUT
 
 
+#: Where a broken job goes, one locked step at a time.
+_BROKEN_NEXT = {
+    S.NEW: S.FAILING,
+    S.PREPARING: S.FAILING,
+    S.ACTIVE: S.FAILING,
+    S.FAILING: S.FAILED,
+    S.CANCELLING: S.CANCELLED,
+    S.COMPLETING: S.COMPLETE,
+    S.PAUSING: S.PAUSED,
+}
+
+
 def _fail_broken_job(candidate: Candidate, reason: str) -> None:
+    """End a job whose step raised, so that the worker does not retry it forever."""
     try:
-        with JobStore(candidate.ns).update(candidate.job_id) as record:
-            job = record["job"]
-            status = JobStatus(job["Status"])
-            now = clock.now_iso()
-            if status is S.ACTIVE or status is S.PREPARING or status is S.NEW:
-                transition(job, S.FAILING, now=now)
-                status = S.FAILING
-            if status is S.FAILING:
-                job.setdefault("FailureReasons", []).append(
-                    {"FailureCode": "InternalError", "FailureReason": reason[:256]}
-                )
-                transition(job, S.FAILED, now=now)
-            elif status in (S.CANCELLING, S.COMPLETING, S.PAUSING):
-                target = {S.CANCELLING: S.CANCELLED, S.COMPLETING: S.COMPLETE, S.PAUSING: S.PAUSED}
-                transition(job, target[status], now=now)
+        store = JobStore(candidate.ns)
+        while True:
+            with store.update(candidate.job_id) as record:
+                job = record["job"]
+                target = _BROKEN_NEXT.get(JobStatus(job["Status"]))
+                if target is None:
+                    return
+                if target is S.FAILED:
+                    job.setdefault("FailureReasons", []).append(
+                        {"FailureCode": "InternalError", "FailureReason": reason[:256]}
+                    )
+                transition(job, target, now=clock.now_iso())
     except Exception:  # pragma: no cover - the state itself is broken; nothing more to do
         logs.get().error("job %s could not be marked failed", candidate.job_id, exc_info=True)
