@@ -52,12 +52,40 @@ class LocalBackend:
             spec["buckets_dir"] = str(self.settings.buckets_dir.resolve())
         return spec
 
-    def service(self, account_id: str) -> JobService:
-        return JobService(
-            JobStore(self.namespace(account_id)), engine_defaults={"store": self.store_spec()}
-        )
+    def service(self, account_id: str, engine: dict[str, Any] | None = None) -> JobService:
+        defaults = {"store": self.store_spec(), **(engine or {})}
+        return JobService(JobStore(self.namespace(account_id)), engine_defaults=defaults)
 
-    def invoke(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+    def regions(self, account_id: str) -> list[str]:
+        """Every region that has jobs for ``account_id`` in this state directory."""
+        root = self.settings.state_dir / "accounts" / account_id
+        return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+
+    def for_region(self, region: str) -> LocalBackend:
+        import dataclasses
+
+        return LocalBackend(dataclasses.replace(self.settings, region=region), autostart=False)
+
+    def control(self, action: str, account_id: str, job_id: str) -> dict[str, Any]:
+        """``pause`` or ``resume`` a job (local engine only)."""
+        from s3bo_cli.engine import control
+
+        jobs = JobStore(self.namespace(account_id))
+        result = (
+            control.pause_job(jobs, job_id)
+            if action == "pause"
+            else control.resume_job(jobs, job_id)
+        )
+        if self.autostart and action == "resume":
+            from s3bo_cli.engine.autostart import ensure_worker
+
+            ensure_worker(self.settings.state_dir)
+        return result
+
+    def invoke(
+        self, operation: str, params: dict[str, Any], *, engine: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Run one job operation; ``engine`` adds local-only job settings (CreateJob)."""
         method = _METHODS.get(operation)
         if method is None:
             raise validation.validation_error(
@@ -69,7 +97,7 @@ class LocalBackend:
 
             params["ClientRequestToken"] = str(uuid.uuid4())
         validation.check_service_side(operation, params)
-        result = method(self.service(params["AccountId"]), params)
+        result = method(self.service(params["AccountId"], engine), params)
         if self.autostart and _wants_worker(operation, result):
             from s3bo_cli.engine.autostart import ensure_worker
 

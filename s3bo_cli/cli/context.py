@@ -9,7 +9,7 @@ from typing import Any, TextIO
 from s3bo_cli import validation
 from s3bo_cli.backends.base import Backend
 from s3bo_cli.config import LOCAL_DEFAULT_ACCOUNT, Settings
-from s3bo_cli.errors import ServiceError
+from s3bo_cli.errors import ServiceError, UsageError
 
 
 @dataclass
@@ -35,15 +35,29 @@ class AppContext:
         default = getattr(self.backend, "default_account_id", None)
         return default() if callable(default) else (default or LOCAL_DEFAULT_ACCOUNT)
 
-    def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Validate as botocore would, then run ``operation`` on the backend."""
+    def call(
+        self, operation: str, params: dict[str, Any], *, engine: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Validate as botocore would, then run ``operation`` on the backend.
+
+        ``engine`` carries local-engine job settings (e.g. the failure threshold);
+        the AWS backend cannot take them.
+        """
         validation.check_client_side(operation, params)
         try:
+            if engine:
+                self.require_local("these options")
+                return self.backend.invoke(operation, params, engine=engine)  # type: ignore[call-arg]
             return self.backend.invoke(operation, params)
         except ServiceError as exc:
             if exc.operation is None:
                 exc.operation = operation
             raise
+
+    def require_local(self, what: str) -> None:
+        """Refuse a local-engine-only feature on another backend."""
+        if self.settings.backend != "local":
+            raise UsageError(f"{what} work on the local engine only (--backend local)")
 
     def render(self, result: dict[str, Any] | None, *, operation: str) -> None:
         from s3bo_cli.output import render

@@ -91,8 +91,16 @@ def build_create_request(
 @click.option("--role-arn", metavar="ARN", help="IAM role the job runs as.")
 @click.option("--tags", cls=ListOption, metavar="TAGS", help="Key=k,Value=v ... or JSON list.")
 @click.option("--cli-input-json", metavar="JSON", help="The whole request as JSON or file://.")
+@click.option(
+    "--failure-threshold",
+    metavar="PERCENT[:MIN_TASKS]|none",
+    help="Local engine: fail the job when more than PERCENT of its tasks failed, once "
+    "MIN_TASKS ran (default: the service's 50%:1000).",
+)
 @pass_app
-def create_job(app: AppContext, cli_input_json: str | None, **options: Any) -> None:
+def create_job(
+    app: AppContext, cli_input_json: str | None, failure_threshold: str | None, **options: Any
+) -> None:
     """Create a Batch Operations job.
 
     \b
@@ -104,7 +112,27 @@ def create_job(app: AppContext, cli_input_json: str | None, **options: Any) -> N
         --report Enabled=false
     """
     request = build_create_request(app, options, cli_input_json=cli_input_json)
-    app.render(app.call("CreateJob", request), operation="CreateJob")
+    engine = (
+        {"failure_threshold": parse_threshold(failure_threshold)} if failure_threshold else None
+    )
+    app.render(app.call("CreateJob", request, engine=engine), operation="CreateJob")
+
+
+def parse_threshold(text: str) -> dict[str, Any]:
+    """``25%``, ``25%:100`` or ``none`` -> the engine's threshold settings."""
+    if text.strip().lower() == "none":
+        return {"fraction": 1.0, "min_tasks": 0}
+    percent, _, minimum = text.partition(":")
+    try:
+        fraction = float(percent.strip().rstrip("%")) / 100
+        min_tasks = int(minimum) if minimum else 1000
+    except ValueError:
+        raise UsageError(
+            f"--failure-threshold: expected PERCENT[:MIN_TASKS] or none, not {text!r}"
+        ) from None
+    if not 0 <= fraction <= 1 or min_tasks < 1:
+        raise UsageError("--failure-threshold: PERCENT must be 0-100 and MIN_TASKS at least 1")
+    return {"fraction": fraction, "min_tasks": min_tasks}
 
 
 @click.command("describe-job", cls=AwsCommand)
@@ -134,6 +162,12 @@ def describe_job(app: AppContext, account_id: str | None, job_id: str) -> None:
 )
 @click.option("--next-token", metavar="TOKEN", help="Continue from a previous page.")
 @click.option("--max-results", type=int, help="At most this many jobs (0-1000).")
+@click.option("--all", "all_pages", is_flag=True, help="Follow NextToken: every page at once.")
+@click.option(
+    "--all-regions",
+    is_flag=True,
+    help="Every region (local: every region in the state dir; aws: every enabled region).",
+)
 @pass_app
 def list_jobs(
     app: AppContext,
@@ -141,12 +175,15 @@ def list_jobs(
     job_statuses: tuple[str, ...],
     next_token: str | None,
     max_results: int | None,
+    all_pages: bool,
+    all_regions: bool,
 ) -> None:
     """List jobs, newest first.
 
     \b
     Example:
       s3bo list-jobs --job-statuses Active Suspended --max-results 20
+      s3bo list-jobs --all-regions --query 'Jobs[].[Region,JobId,Status]' --output text
     """
     request: dict[str, Any] = {"AccountId": app.account_id(account_id)}
     if job_statuses:
@@ -157,7 +194,21 @@ def list_jobs(
         request["NextToken"] = next_token
     if max_results is not None:
         request["MaxResults"] = max_results
-    app.render(app.call("ListJobs", request), operation="ListJobs")
+    if all_regions or all_pages:
+        from s3bo_cli import validation
+
+        validation.check_client_side("ListJobs", request)
+    if all_regions:
+        from s3bo_cli.backends.multiregion import list_jobs_all_regions
+
+        result = list_jobs_all_regions(app.backend, app.settings, request)
+    elif all_pages:
+        from s3bo_cli.backends.paging import list_all_jobs
+
+        result = list_all_jobs(app.backend, request)
+    else:
+        result = app.call("ListJobs", request)
+    app.render(result, operation="ListJobs")
 
 
 @click.command("update-job-priority", cls=AwsCommand)

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from s3bo_cli import clock, logs, ops
-from s3bo_cli.engine import manifests, reports
+from s3bo_cli.engine import manifests, notify, reports
 from s3bo_cli.engine.jobstore import JobStore
 from s3bo_cli.engine.manifests import ManifestEntry, ManifestError
 from s3bo_cli.engine.states import JobStatus, transition
@@ -64,6 +64,8 @@ class JobRunner:
         self.should_yield = should_yield
         self.now = now
         self.log = TaskLog(jobs.ns.job_dir(job_id))
+        #: Per-task data events, for jobs that opted in (None keeps the loop free of them).
+        self.on_result: Callable[[TaskResult], None] | None = None
 
     # -- status changes ---------------------------------------------------------
 
@@ -92,6 +94,8 @@ class JobRunner:
                     transition(job, target, now=self.now())
                     allowed = {target}
                 record = current
+            if target is not None:  # after the event is logged: webhooks, if any
+                notify.NOTIFIER.status_changed(self.jobs.ns, current)
         return record
 
     def _fail_reason(self, code: str, reason: str) -> Callable[[dict[str, Any]], None]:
@@ -151,6 +155,8 @@ class JobRunner:
 
         def prepared(rec: dict[str, Any]) -> None:
             rec["job"]["ProgressSummary"]["TotalNumberOfTasks"] = total
+            if "GeneratedManifestDescriptor" in job:  # filled in by a manifest generator
+                rec["job"]["GeneratedManifestDescriptor"] = job["GeneratedManifestDescriptor"]
 
         target = S.SUSPENDED if record["job"].get("ConfirmationRequired", True) else S.READY
         self._move({S.PREPARING}, target, change=prepared)
@@ -196,6 +202,7 @@ class JobRunner:
                 ),
             )
             return
+        self.on_result = notify.task_events(self.jobs.ns, record)
         context = ops.TaskContext(
             store=self._store(record),
             job_id=self.job_id,
@@ -229,6 +236,8 @@ class JobRunner:
             for future in done:
                 result = future.result()
                 writer.append(result)
+                if self.on_result is not None:
+                    self.on_result(result)
                 if result.status == SUCCEEDED:
                     progress.succeeded += 1
                 else:
@@ -262,8 +271,8 @@ class JobRunner:
         with self.jobs.update(self.job_id) as record:
             self._save_progress(record, progress)
             job = record["job"]
-        if job["Status"] == S.CANCELLING.value:
-            return "cancel"
+        if job["Status"] == S.PAUSING.value:
+            return "pause"  # `s3bo pause`
         if job["Status"] != S.ACTIVE.value:
             return "cancel"
         return self.should_yield(job)
@@ -309,6 +318,8 @@ class JobRunner:
             self._move({S.ACTIVE}, S.FAILING, change=failed)
         elif outcome == "preempt":
             self._move({S.ACTIVE}, S.PAUSING, S.PAUSED, change=stopped)
+        elif outcome == "pause":
+            self._move({S.PAUSING}, S.PAUSED, change=stopped)
         elif outcome == "cancel":
             self._move({S.CANCELLING}, change=stopped)
         else:  # "interrupt": another job needs preparing; stay Active and come back

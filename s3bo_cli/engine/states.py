@@ -36,7 +36,8 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     S.NEW: frozenset({S.PREPARING, S.CANCELLED, S.FAILING, S.FAILED}),
     S.PREPARING: frozenset({S.SUSPENDED, S.READY, S.FAILING, S.FAILED, S.CANCELLED}),
     S.SUSPENDED: frozenset({S.READY, S.CANCELLED, S.FAILED}),
-    S.READY: frozenset({S.ACTIVE, S.CANCELLED}),
+    # Ready -> Paused only through `s3bo pause` (a local-engine extension).
+    S.READY: frozenset({S.ACTIVE, S.CANCELLED, S.PAUSED}),
     S.ACTIVE: frozenset({S.PAUSING, S.COMPLETING, S.FAILING, S.CANCELLING}),
     S.PAUSING: frozenset({S.PAUSED, S.CANCELLING, S.FAILING, S.COMPLETING}),
     S.PAUSED: frozenset({S.ACTIVE, S.CANCELLING}),

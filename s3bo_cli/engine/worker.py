@@ -19,6 +19,7 @@ from filelock import Timeout
 
 from s3bo_cli import clock, logs
 from s3bo_cli.engine.autostart import worker_dir, worker_lock
+from s3bo_cli.engine.control import is_held
 from s3bo_cli.engine.jobstore import JobStore
 from s3bo_cli.engine.runner import SUSPENDED_TIMEOUT, JobRunner, RunLimits
 from s3bo_cli.engine.states import JobStatus, transition
@@ -105,6 +106,8 @@ class Worker:
                 status = JobStatus(job["Status"])
                 if status is S.SUSPENDED and not _suspended_too_long(job):
                     continue
+                if status is S.PAUSED and is_held(record):
+                    continue  # `s3bo pause`: wait for `s3bo resume`
                 if status in FINISHING | PREPARING | RUNNABLE | {S.SUSPENDED}:
                     found.append(
                         Candidate(ns, job["JobId"], status, job["Priority"], job["CreationTime"])

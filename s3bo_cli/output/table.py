@@ -241,6 +241,9 @@ def list_jobs(result: dict[str, Any]) -> list[RenderableType]:
     if jobs:
         table = Table(title="ListJobs", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
         id_width = max(len(scalar_text(j.get("JobId"))) for j in jobs if isinstance(j, dict))
+        regions = any(isinstance(j, dict) and "Region" in j for j in jobs)  # --all-regions
+        if regions:
+            table.add_column("Region", no_wrap=True)
         table.add_column("JobId", no_wrap=True, min_width=id_width)
         table.add_column("Description", overflow="fold")
         table.add_column("Operation", no_wrap=True, overflow="ellipsis")
@@ -252,6 +255,7 @@ def list_jobs(result: dict[str, Any]) -> list[RenderableType]:
             if not isinstance(job, dict):
                 continue
             table.add_row(
+                *([scalar_text(job.get("Region"))] if regions else []),
                 scalar_text(job.get("JobId")),
                 scalar_text(job.get("Description")),
                 operation_name(job.get("Operation")),

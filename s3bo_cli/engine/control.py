@@ -1,0 +1,52 @@
+"""User pause and resume: a local-engine extension (AWS has no API to pause a job).
+
+A paused job keeps its place: a running one finishes its tasks in flight
+(Pausing, then Paused), a Ready one waits as Paused; neither is scheduled
+again until it is resumed. Resuming makes it runnable by priority, as any
+Paused job.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from s3bo_cli import clock
+from s3bo_cli.engine.jobstore import JobStore
+from s3bo_cli.engine.states import JobStatus, transition
+from s3bo_cli.errors import JobStatusException
+
+S = JobStatus
+PAUSABLE = frozenset({S.READY, S.ACTIVE, S.PAUSING, S.PAUSED})
+
+
+def pause_job(jobs: JobStore, job_id: str) -> dict[str, Any]:
+    """Hold a job; returns ``{"JobId", "Status"}``."""
+    with jobs.update(job_id) as record:
+        job = record["job"]
+        status = JobStatus(job["Status"])
+        if status not in PAUSABLE:
+            raise JobStatusException(
+                f"Job {job_id} is in status {status}; only Ready, Active or Paused jobs can "
+                "be paused"
+            )
+        record["engine"]["user_paused"] = True
+        if status is S.ACTIVE:
+            transition(job, S.PAUSING, now=clock.now_iso())  # the runner finishes the move
+        elif status is S.READY:
+            transition(job, S.PAUSED, now=clock.now_iso())
+        return {"JobId": job_id, "Status": job["Status"]}
+
+
+def resume_job(jobs: JobStore, job_id: str) -> dict[str, Any]:
+    """Release a job held by :func:`pause_job`."""
+    with jobs.update(job_id) as record:
+        job = record["job"]
+        if not record["engine"].get("user_paused"):
+            raise JobStatusException(f"Job {job_id} was not paused by a user (s3bo pause)")
+        record["engine"]["user_paused"] = False
+        return {"JobId": job_id, "Status": job["Status"]}
+
+
+def is_held(record: dict[str, Any]) -> bool:
+    """True while a user pause keeps the job from being scheduled."""
+    return bool(record.get("engine", {}).get("user_paused"))
