@@ -1,0 +1,122 @@
+"""The root command: version, help, the error boundary, exit codes, the README's commands."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from s3bo_cli import __version__
+from s3bo_cli.cli import COMMANDS, cli
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_version(s3bo):
+    run = s3bo("--version")
+    assert run.exit_code == 0
+    assert run.stdout.strip() == f"s3bo, version {__version__}"
+
+
+def test_python_dash_m_runs_the_same_program(state_dir):
+    run = subprocess.run(
+        [sys.executable, "-m", "s3bo_cli", "--output", "json", "list-jobs"],
+        capture_output=True, text=True, env=dict(os.environ), check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == '{\n    "Jobs": []\n}\n'
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_command_has_help_with_an_example(s3bo, name):
+    command = cli.get_command(None, name)  # type: ignore[arg-type]
+    assert command is not None, name
+    run = s3bo(name, "--help")
+    assert run.exit_code == 0
+    assert "Example" in run.stdout, f"{name} --help has no example"
+
+
+def test_every_command_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    missing = [name for name in COMMANDS if f"`{name}" not in readme and f" {name}" not in readme]
+    assert missing == []
+
+
+def test_unknown_option_is_a_one_line_usage_error(s3bo):
+    run = s3bo("list-jobs", "--max-items", "5")
+    assert run.exit_code == 252
+    assert run.stderr.startswith("s3bo: error: No such option '--max-items'")
+    assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_unknown_command(s3bo):
+    run = s3bo("describe-jobs")
+    assert run.exit_code == 252
+    assert "No such command" in run.stderr
+
+
+def test_bad_config_file_is_exit_253(s3bo, tmp_path):
+    (tmp_path / "config.toml").write_text("[default\n")
+    run = s3bo("list-jobs")
+    assert run.exit_code == 253
+    assert "config.toml" in run.stderr
+
+
+def test_debug_shows_the_traceback(s3bo, make_job, state_dir):
+    job_id = make_job()
+    (state_dir / "accounts/123456789012/us-east-1/jobs" / job_id / "job.json").write_text("{")
+    quiet = s3bo("describe-job", "--job-id", job_id)
+    assert "Traceback" not in quiet.stderr
+    loud = s3bo("--debug", "describe-job", "--job-id", job_id)
+    assert loud.exit_code == 255
+    assert "Traceback" in loud.stderr
+
+
+def test_ctrl_c_exits_130_without_a_traceback(state_dir, make_job):
+    job_id = make_job()  # New, and no worker runs (autostart is off in tests)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "s3bo_cli", "wait", job_id],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while proc.poll() is None:  # until `wait` has polled once and is sleeping
+            line = proc.stderr.readline()
+            if "New" in line or time.monotonic() > deadline:
+                break
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert "Traceback" not in err
+
+
+def test_readme_starts_with_the_demo_and_the_test_command():
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"```sh\n(.*?)```", readme, re.S).group(1).splitlines()
+    assert block[0].startswith("pip install . && s3bo quickstart")
+    assert block[1].startswith("pip install -e '.[test]' && pytest")
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "pip install --quiet -e '.[test]'" in ci and "\npytest" in ci
+
+
+def test_quickstart_runs_a_whole_job(s3bo, state_dir):
+    run = s3bo("--output", "json", "quickstart", "--objects", "5")
+    assert run.exit_code == 0, run
+    job = run.json["Job"]
+    assert job["Status"] == "Complete"
+    assert job["ProgressSummary"] == {
+        "TotalNumberOfTasks": 7,
+        "NumberOfTasksSucceeded": 5,
+        "NumberOfTasksFailed": 2,
+        "Timers": job["ProgressSummary"]["Timers"],
+    }
+    report = state_dir / "buckets" / "demo-reports" / "quickstart" / f"job-{job['JobId']}"
+    assert (report / "manifest.json").is_file()
