@@ -15,6 +15,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from s3bo_cli.engine.manifests import ManifestEntry
 
@@ -83,29 +84,37 @@ class TaskLog:
 
     # -- results ----------------------------------------------------------------
 
-    def recover(self, total: int) -> Progress:
-        """Read the results so far (dropping a line cut short by a crash)."""
-        progress = Progress(bytearray((total + 7) // 8))
+    def _records(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Each whole result line as (its length in bytes, its record).
+
+        Stops at the first line a crash cut short: it has no newline or no valid JSON.
+        """
         if not self.results_path.exists():
-            return progress
-        good_bytes = 0
+            return
         with self.results_path.open("rb") as fh:
             for raw in fh:
                 if not raw.endswith(b"\n"):
-                    break
+                    return
                 try:
                     record = json.loads(raw)
                 except ValueError:
-                    break
-                good_bytes += len(raw)
-                index = record["index"]
-                if index < total and not progress.is_done(index):
-                    progress.mark(index)
-                    if record["status"] == SUCCEEDED:
-                        progress.succeeded += 1
-                    else:
-                        progress.failed += 1
-        if good_bytes != self.results_path.stat().st_size:
+                    return
+                yield len(raw), record
+
+    def recover(self, total: int) -> Progress:
+        """Read the results so far, and drop a line cut short by a crash."""
+        progress = Progress(bytearray((total + 7) // 8))
+        good_bytes = 0
+        for size, record in self._records():
+            good_bytes += size
+            index = record["index"]
+            if index < total and not progress.is_done(index):
+                progress.mark(index)
+                if record["status"] == SUCCEEDED:
+                    progress.succeeded += 1
+                else:
+                    progress.failed += 1
+        if self.results_path.exists() and good_bytes != self.results_path.stat().st_size:
             with self.results_path.open("r+b") as fh:
                 fh.truncate(good_bytes)
         return progress
@@ -115,17 +124,8 @@ class TaskLog:
 
     def results(self) -> Iterator[TaskResult]:
         """Every recorded result (the runner records each task once)."""
-        if not self.results_path.exists():
-            return
-        with self.results_path.open("rb") as fh:
-            for raw in fh:
-                if not raw.endswith(b"\n"):
-                    break
-                try:
-                    record = json.loads(raw)
-                except ValueError:
-                    break
-                yield TaskResult(**record)
+        for _, record in self._records():
+            yield TaskResult(**record)
 
 
 class ResultWriter:
