@@ -43,6 +43,14 @@ REGISTRY: dict[str, str] = {
     "S3PutObjectTagging": "s3bo_cli.ops.tagging:put_tagging",
     "S3DeleteObjectTagging": "s3bo_cli.ops.tagging:delete_tagging",
     "S3PutObjectCopy": "s3bo_cli.ops.copy:copy",
+    "LambdaInvoke": "s3bo_cli.ops.lambda_invoke:invoke",
+    "S3PutObjectAcl": "s3bo_cli.ops.acl:put_acl",
+    "S3InitiateRestoreObject": "s3bo_cli.ops.restore:restore",
+    "S3PutObjectLegalHold": "s3bo_cli.ops.object_lock:put_legal_hold",
+    "S3PutObjectRetention": "s3bo_cli.ops.object_lock:put_retention",
+    "S3ReplicateObject": "s3bo_cli.ops.replicate:replicate",
+    "S3ComputeObjectChecksum": "s3bo_cli.ops.checksum:compute_checksum",
+    "S3UpdateObjectEncryption": "s3bo_cli.ops.encryption:update_encryption",
 }
 
 

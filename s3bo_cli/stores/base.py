@@ -159,6 +159,7 @@ class ObjectInfo:
     restore: RestoreStatus | None = None
     retention: Retention | None = None
     legal_hold: bool = False
+    replication_status: str | None = None  # COMPLETED, PENDING, FAILED, REPLICA
 
     @property
     def archived(self) -> bool:

@@ -359,4 +359,5 @@ def record_to_info(bucket: str, record: dict[str, Any], now: datetime) -> Object
         restore=restore_status(record, now),
         retention=retention_from_json(record.get("retention")),
         legal_hold=bool(record.get("legal_hold")),
+        replication_status=record.get("replication_status"),
     )

@@ -69,6 +69,10 @@ _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _EXISTING_BUCKET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
 
 
+#: Seconds a DirStore restore takes before the object can be read (default 0).
+RESTORE_DELAY_ENV = "S3BO_RESTORE_DELAY_SECONDS"
+
+
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -81,11 +85,13 @@ class DirStore:
         root: Path | str,
         *,
         clock: Callable[[], datetime] = _utcnow,
-        restore_delay: timedelta = timedelta(0),
+        restore_delay: timedelta | None = None,
         fsync: bool = True,
     ) -> None:
         self.root = os.path.abspath(os.fspath(root))
         self._clock = clock
+        if restore_delay is None:  # restores complete this long after they are requested
+            restore_delay = timedelta(seconds=float(os.environ.get(RESTORE_DELAY_ENV) or 0))
         self._restore_delay = restore_delay
         self._fsync = fsync
         self._buckets: dict[str, BucketFiles] = {}
@@ -493,6 +499,21 @@ class DirStore:
     ) -> None:
         self._require_lock(bucket)
         self._update(bucket, key, version_id, lambda record: record.update(legal_hold=on))
+
+    def update_object_encryption(
+        self, bucket: str, key: str, sse: Sse, *, version_id: str | None = None
+    ) -> None:
+        """Change one version's encryption in place: same bytes, version, ETag and dates."""
+        data = _sse_json(sse)
+        self._update(bucket, key, version_id, lambda record: record.update(sse=data))
+
+    def put_replication_status(
+        self, bucket: str, key: str, status: str, *, version_id: str | None = None
+    ) -> None:
+        """Record a version's replication status (COMPLETED, FAILED, REPLICA, ...)."""
+        self._update(
+            bucket, key, version_id, lambda record: record.update(replication_status=status)
+        )
 
     def restore_object(
         self,

@@ -228,6 +228,7 @@ class S3Store:
             restore=restore,
             retention=retention,
             legal_hold=response.get("ObjectLockLegalHoldStatus") == "ON",
+            replication_status=response.get("ReplicationStatus"),
         )
 
     def head_object(self, bucket: str, key: str, version_id: str | None = None) -> ObjectInfo:
