@@ -53,7 +53,11 @@ class LocalBackend:
         return spec
 
     def service(self, account_id: str, engine: dict[str, Any] | None = None) -> JobService:
-        defaults = {"store": self.store_spec(), **(engine or {})}
+        defaults = {
+            "store": self.store_spec(),
+            "state_dir": str(self.settings.state_dir.resolve()),  # e.g. for lambda.toml
+            **(engine or {}),
+        }
         return JobService(JobStore(self.namespace(account_id)), engine_defaults=defaults)
 
     def regions(self, account_id: str) -> list[str]:

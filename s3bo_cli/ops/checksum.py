@@ -10,8 +10,7 @@ COMPOSITE is defined as S3 defines multipart checksums, over 8 MiB parts: the
 digest of the concatenated part digests with a ``-<parts>`` suffix (an object
 of up to 8 MiB is one part); the document then also has ``part_size`` and
 ``parts``. CRC64NVME exists only as FULL_OBJECT, as in S3. The XXHASH
-algorithms need the ``xxhash`` package; without it their tasks fail with
-``NotImplemented`` (501). Archived objects must be restored first locally
+algorithms come from the ``xxhash`` package. Archived objects must be restored first locally
 (``InvalidObjectState``), since the stores read them like GetObject does.
 """
 
@@ -45,14 +44,8 @@ def new_hasher(algorithm: str) -> _Hasher:
     if algorithm not in ALGORITHMS:
         raise S3Error("InvalidRequest", 400, f"Checksum algorithm {algorithm} is not supported")
     if algorithm in XXHASH:
-        try:
-            import xxhash
-        except ImportError:
-            raise S3Error(
-                "NotImplemented",
-                501,
-                f"{algorithm} checksums need the xxhash package, which is not installed",
-            ) from None
+        import xxhash
+
         return getattr(xxhash, XXHASH[algorithm])()
     return checksums.new_hasher(algorithm)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib.util
 import json
 import zlib
 
@@ -85,23 +84,18 @@ def test_crc64nvme_has_no_composite_form(dirstore):
     assert row.outcome == ("failed", "400", "InvalidRequest")
 
 
-@pytest.mark.skipif(importlib.util.find_spec("xxhash") is not None, reason="xxhash is installed")
-def test_xxhash_without_the_package_is_not_implemented(dirstore):
-    bucket = dirstore.bucket("data")
-    dirstore.store.put_object(bucket, "digits.txt", DATA)
-    row = dirstore.run(_op("XXHASH64"), [(bucket, "digits.txt")]).row("digits.txt")
-    assert row.outcome == ("failed", "501", "NotImplemented")
-    assert "xxhash" in row.message
-
-
-@pytest.mark.skipif(importlib.util.find_spec("xxhash") is None, reason="xxhash is not installed")
-def test_xxhash_with_the_package(dirstore):
+@pytest.mark.parametrize(
+    ("algorithm", "reference"),
+    [("XXHASH64", "xxh64"), ("XXHASH3", "xxh3_64"), ("XXHASH128", "xxh3_128")],
+)
+def test_xxhash_algorithms(dirstore, algorithm, reference):
     import xxhash
 
     bucket = dirstore.bucket("data")
     dirstore.store.put_object(bucket, "digits.txt", DATA)
-    row = dirstore.run(_op("XXHASH3"), [(bucket, "digits.txt")]).row("digits.txt")
-    assert json.loads(row.message)["checksum"] == _b64(xxhash.xxh3_64(DATA).digest())
+    row = dirstore.run(_op(algorithm), [(bucket, "digits.txt")]).row("digits.txt")
+    expected = getattr(xxhash, reference)(DATA).digest()
+    assert json.loads(row.message)["checksum"] == _b64(expected)
 
 
 def test_archived_objects_must_be_restored_first(dirstore):
