@@ -169,3 +169,11 @@ def job_entries(
             f"The local engine cannot generate manifests with {kind} yet",
         )
     return generate(store, spec, job)
+
+
+# Inventory reports and generators live in their own modules, which use this one.
+from s3bo_cli.engine import generator, inventory  # noqa: E402
+from s3bo_cli.engine.requests import INVENTORY_FORMAT  # noqa: E402
+
+READERS[INVENTORY_FORMAT] = inventory.entries
+GENERATORS[generator.KIND] = generator.entries
