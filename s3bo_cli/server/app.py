@@ -64,6 +64,9 @@ class S3ControlHandler(BaseHTTPRequestHandler):
         return self.server_version
 
     timeout = 60  # idle keep-alive connections do not hold a thread forever
+    # Headers and body go out in two writes; with Nagle on, the body waits for the
+    # client's delayed ACK (~40 ms) on every keep-alive request.
+    disable_nagle_algorithm = True
 
     def dispatch(self) -> None:
         started = time.perf_counter()

@@ -1,0 +1,183 @@
+"""The AWS backend: the job API through boto3's ``s3control`` client.
+
+boto3 is imported on first use, never when this module loads. Credentials
+follow the standard chain (``--profile`` picks a profile); ``--region`` and
+``--endpoint-url`` reach the client; retries follow botocore's configuration
+(``AWS_RETRY_MODE``, ``AWS_MAX_ATTEMPTS``, the profile), in standard mode unless
+set. Results are the local backend's: no ``ResponseMetadata``, timestamps as
+``2026-11-24T02:34:02.123Z``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from datetime import datetime
+from typing import Any
+
+from s3bo_cli import __version__, clock, validation
+from s3bo_cli.backends import aws_account
+from s3bo_cli.backends.aws_errors import NO_CREDENTIALS, translated
+from s3bo_cli.backends.etag import fill_manifest_etag, lookup_error
+from s3bo_cli.config import Settings
+from s3bo_cli.errors import ConfigError
+
+OPERATIONS = frozenset(
+    {
+        "CreateJob",
+        "DescribeJob",
+        "ListJobs",
+        "UpdateJobPriority",
+        "UpdateJobStatus",
+        "GetJobTagging",
+        "PutJobTagging",
+        "DeleteJobTagging",
+    }
+)
+
+
+class AwsBackend:
+    """Runs every job operation on Amazon S3 Control (or any endpoint speaking it).
+
+    ``proxies`` (``{"http": "http://127.0.0.1:8484"}``) applies to the S3 Control
+    client only; ``HTTP_PROXY`` and friends apply to every client, as in botocore.
+    """
+
+    name = "aws"
+
+    def __init__(self, settings: Settings, *, proxies: dict[str, str] | None = None) -> None:
+        self.settings = settings
+        self.proxies = proxies
+        self._session: Any = None
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    # -- boto3 ------------------------------------------------------------------
+
+    def session(self) -> Any:
+        """The boto3 session for ``settings.profile`` and ``settings.region``."""
+        with self._lock:
+            if self._session is None:
+                with translated():
+                    import boto3
+
+                    self._session = boto3.session.Session(
+                        profile_name=self.settings.profile, region_name=self.settings.region
+                    )
+            return self._session
+
+    def client(self, service: str) -> Any:
+        """A cached client: ``s3control``, ``s3`` (manifest ETags) or ``sts``."""
+        session = self.session()
+        with self._lock:
+            if service not in self._clients:
+                with translated():
+                    self._clients[service] = session.client(
+                        service,
+                        endpoint_url=self._endpoint(service),
+                        config=self._config(session, service),
+                    )
+            return self._clients[service]
+
+    def _endpoint(self, service: str) -> str | None:
+        if service == "s3control":
+            return self.settings.endpoint_url
+        if service == "s3":
+            return self.settings.s3_endpoint_url
+        return None
+
+    def _config(self, session: Any, service: str) -> Any:
+        from botocore.config import Config
+
+        options: dict[str, Any] = {"user_agent_extra": f"s3bo/{__version__}"}
+        if service == "s3control" and self.proxies:
+            options["proxies"] = self.proxies
+        if not _retry_mode_configured(session):
+            options["retries"] = {"mode": "standard"}
+        return Config(**options)
+
+    # -- the Backend protocol ---------------------------------------------------
+
+    def invoke(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        if operation not in OPERATIONS:
+            raise validation.validation_error(
+                "CreateJob", f"Operation {operation} is not supported"
+            )
+        if operation == "CreateJob":
+            params = fill_manifest_etag(params, _S3Heads(self))
+        from botocore import xform_name
+
+        with translated(operation):
+            method = getattr(self.client("s3control"), xform_name(operation))
+            result = method(**params)
+        result.pop("ResponseMetadata", None)
+        return plain(result)
+
+    def default_account_id(self) -> str:
+        """The account of the current credentials (STS GetCallerIdentity, cached)."""
+        session = self.session()
+        with translated():
+            credentials = session.get_credentials()
+            if credentials is None:
+                raise ConfigError(NO_CREDENTIALS)
+            access_key = credentials.get_frozen_credentials().access_key
+
+        def lookup() -> str:
+            with translated("GetCallerIdentity"):
+                return str(self.client("sts").get_caller_identity()["Account"])
+
+        path = aws_account.cache_file(self.settings.state_dir, self.settings.profile)
+        return aws_account.account_id(path=path, access_key=access_key, lookup=lookup)
+
+
+class _S3Heads:
+    """HeadObject on the S3 endpoint, shaped for :func:`fill_manifest_etag`."""
+
+    def __init__(self, backend: AwsBackend) -> None:
+        self.backend = backend
+
+    def head_object(self, bucket: str, key: str, version_id: str | None = None) -> Any:
+        from botocore.exceptions import ClientError
+
+        extra = {"VersionId": version_id} if version_id else {}
+        with translated("HeadObject"):
+            try:
+                response = self.backend.client("s3").head_object(Bucket=bucket, Key=key, **extra)
+            except ClientError as exc:
+                status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 400
+                code, message = _head_error(exc, status)
+                raise lookup_error(code, message, status, bucket, key) from None
+        return _Head(str(response["ETag"]).strip('"'))
+
+
+class _Head:
+    def __init__(self, etag: str) -> None:
+        self.etag = etag
+
+
+def _head_error(exc: Any, status: int) -> tuple[str, str]:
+    """HeadObject errors have no body: name them as GetObject would."""
+    code = str(exc.response.get("Error", {}).get("Code") or status)
+    if status == 404:
+        return "NoSuchKey", "The specified key does not exist."
+    if status == 403:
+        return "AccessDenied", "Access Denied"
+    return code, str(exc.response.get("Error", {}).get("Message") or exc)
+
+
+def _retry_mode_configured(session: Any) -> bool:
+    if os.environ.get("AWS_RETRY_MODE"):
+        return True
+    scoped = session._session.get_scoped_config()  # boto3 exposes no public accessor
+    return bool(scoped.get("retry_mode"))
+
+
+def plain(value: Any) -> Any:
+    """A boto3 result with datetimes as the API's ISO strings, as the local backend has them."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, datetime):
+        return clock.iso(value)
+    return value
