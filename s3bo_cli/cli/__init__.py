@@ -31,6 +31,9 @@ COMMANDS: dict[str, str] = {
     "completion": "s3bo_cli.cli.completion:completion",
     "store": "s3bo_cli.cli.store:store",
     "serve": "s3bo_cli.cli.serve:serve",
+    "report": "s3bo_cli.cli.report:report",
+    "retry-failed": "s3bo_cli.cli.retry:retry_failed",
+    "manifest": "s3bo_cli.cli.manifest:manifest",
 }
 
 
