@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "delete-job-tagging": "s3bo_cli.cli.tagging:delete_job_tagging",
     "quickstart": "s3bo_cli.cli.quickstart:quickstart",
     "wait": "s3bo_cli.cli.wait:wait",
+    "watch": "s3bo_cli.cli.watch:watch",
     "pause": "s3bo_cli.cli.control:pause",
     "resume": "s3bo_cli.cli.control:resume",
     "events": "s3bo_cli.cli.events:events",
