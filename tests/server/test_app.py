@@ -155,10 +155,18 @@ class TestMalformedRequests:
     def test_oversize_body_is_refused_unread(self, server):
         from s3bo_cli.server.wire import MAX_BODY_BYTES
 
-        reply = server.request(
-            "POST", "/v20180820/jobs", body=b"<a>" + b"x" * MAX_BODY_BYTES + b"</a>"
+        # Only the headers are sent: the server must answer from Content-Length alone,
+        # without waiting for (or reading) a body it will refuse.
+        head = (
+            "POST /v20180820/jobs HTTP/1.1\r\nHost: 123456789012.localhost\r\n"
+            "x-amz-account-id: 123456789012\r\n"
+            f"Content-Length: {MAX_BODY_BYTES + 1}\r\n\r\n"
         )
-        assert (reply.status, reply.code) == (413, "EntityTooLarge")
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(head.encode())
+            data = sock.makefile("rb").read()
+        assert data.split(b"\r\n", 1)[0].startswith(b"HTTP/1.1 413")
+        assert b"<Code>EntityTooLarge</Code>" in data
         self.assert_still_serving(server)
 
     def test_unsupported_http_method(self, server):
