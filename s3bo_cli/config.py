@@ -58,6 +58,7 @@ class Settings:
     endpoint_url: str | None = None  # S3 Control endpoint for --backend aws
     s3_endpoint_url: str | None = None  # S3 endpoint: objects live there instead of the DirStore
     store_dir: Path | None = None  # DirStore root; default <state_dir>/buckets
+    region_explicit: bool = True  # False: nothing named a region (AWS may use the profile's)
 
     @property
     def buckets_dir(self) -> Path:
@@ -87,9 +88,7 @@ def load_profile(profile: str | None) -> dict[str, Any]:
     """The values of one profile in the config file ({} when there is no file)."""
     path = config_path()
     if not path.is_file():
-        if profile and os.environ.get("S3BO_CONFIG"):
-            raise ConfigError(f"config file {path} does not exist")
-        return {}
+        return {}  # --profile may name an AWS profile only
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover
@@ -151,6 +150,7 @@ def resolve(**options: Any) -> Settings:
         backend=backend,
         state_dir=Path(state_dir).expanduser() if state_dir else default_state_dir(),
         region=pick("region") or DEFAULT_REGION,
+        region_explicit=pick("region") is not None,
         profile=profile,
         account_id=str(pick("account_id")) if pick("account_id") is not None else None,
         output=output,

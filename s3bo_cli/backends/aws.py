@@ -61,9 +61,16 @@ class AwsBackend:
                 with translated():
                     import boto3
 
+                    # No --region, AWS_REGION or config: the AWS profile's region, if any.
+                    explicit = self.settings.region_explicit
                     self._session = boto3.session.Session(
-                        profile_name=self.settings.profile, region_name=self.settings.region
+                        profile_name=self.settings.profile,
+                        region_name=self.settings.region if explicit else None,
                     )
+                    if self._session.region_name is None:
+                        self._session = boto3.session.Session(
+                            profile_name=self.settings.profile, region_name=self.settings.region
+                        )
             return self._session
 
     def client(self, service: str) -> Any:

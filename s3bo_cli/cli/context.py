@@ -46,7 +46,7 @@ class AppContext:
         validation.check_client_side(operation, params)
         try:
             if engine:
-                self.require_local("these options")
+                self.require_local("local engine job settings")
                 return self.backend.invoke(operation, params, engine=engine)  # type: ignore[call-arg]
             return self.backend.invoke(operation, params)
         except ServiceError as exc:
@@ -57,7 +57,7 @@ class AppContext:
     def require_local(self, what: str) -> None:
         """Refuse a local-engine-only feature on another backend."""
         if self.settings.backend != "local":
-            raise UsageError(f"{what} work on the local engine only (--backend local)")
+            raise UsageError(f"{what}: available on the local engine only (--backend local)")
 
     def render(self, result: dict[str, Any] | None, *, operation: str) -> None:
         from s3bo_cli.output import render

@@ -97,9 +97,26 @@ def build_create_request(
     help="Local engine: fail the job when more than PERCENT of its tasks failed, once "
     "MIN_TASKS ran (default: the service's 50%:1000).",
 )
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Validate, resolve the manifest, predict failures and estimate the cost; create nothing.",
+)
+@click.option(
+    "--dry-run-check-limit",
+    type=click.IntRange(0),
+    default=10_000,
+    show_default=True,
+    help="With --dry-run: HeadObject at most this many objects.",
+)
 @pass_app
 def create_job(
-    app: AppContext, cli_input_json: str | None, failure_threshold: str | None, **options: Any
+    app: AppContext,
+    cli_input_json: str | None,
+    failure_threshold: str | None,
+    dry_run: bool,
+    dry_run_check_limit: int,
+    **options: Any,
 ) -> None:
     """Create a Batch Operations job.
 
@@ -110,11 +127,27 @@ def create_job(
         --operation 'S3PutObjectTagging={TagSet=[{Key=project,Value=blue}]}' \\
         --manifest file://manifest.json \\
         --report Enabled=false
+      s3bo create-job ... --dry-run     # what would run, what would fail, what it costs
+
+    The manifest's ETag may be left out: s3bo looks it up (HeadObject).
     """
+    from s3bo_cli.backends.etag import fill_manifest_etag
+    from s3bo_cli.stores import open_store
+
     request = build_create_request(app, options, cli_input_json=cli_input_json)
-    engine = (
-        {"failure_threshold": parse_threshold(failure_threshold)} if failure_threshold else None
-    )
+    engine = None
+    if failure_threshold:
+        app.require_local("--failure-threshold")
+        engine = {"failure_threshold": parse_threshold(failure_threshold)}
+    store = open_store(app.settings)
+    request = fill_manifest_etag(request, store)  # the ETag may be left out
+    if dry_run:
+        from s3bo_cli import dryrun, validation
+
+        validation.check_client_side("CreateJob", request)
+        plan = dryrun.plan(app.settings, request, store=store, check_limit=dry_run_check_limit)
+        app.render(plan, operation="CreateJobDryRun")
+        return
     app.render(app.call("CreateJob", request, engine=engine), operation="CreateJob")
 
 

@@ -42,8 +42,12 @@ __all__ = [
 
 
 def open_store(settings: Settings) -> ObjectStore:
-    """S3Store when an S3 endpoint is configured, else the DirStore at ``buckets_dir``."""
-    if settings.s3_endpoint_url:
+    """Where the settings' objects live.
+
+    S3 (an S3Store) with ``--s3-endpoint-url`` or with the AWS backend, else the
+    embedded DirStore at ``buckets_dir``.
+    """
+    if settings.s3_endpoint_url or settings.backend == "aws":
         from s3bo_cli.stores.s3store import S3Store
 
         return S3Store(settings)
