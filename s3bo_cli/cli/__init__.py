@@ -38,8 +38,56 @@ COMMANDS: dict[str, str] = {
 }
 
 
+#: Global options that take a value / that are flags; like the aws CLI's, they may
+#: also be written after the command (`s3bo describe-job --job-id X --output text`).
+GLOBAL_VALUE_OPTIONS = frozenset(
+    {
+        "--backend",
+        "--state-dir",
+        "--region",
+        "--profile",
+        "--output",
+        "--query",
+        "--endpoint-url",
+        "--s3-endpoint-url",
+    }
+)
+GLOBAL_FLAGS = frozenset({"--debug", "--no-color"})
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Move global options found after the command to the front, where Click expects them."""
+    front: list[str] = []
+    rest: list[str] = []
+    seen_command = False
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        name = arg.split("=", 1)[0]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        if seen_command and name in GLOBAL_FLAGS:
+            front.append(arg)
+        elif seen_command and name in GLOBAL_VALUE_OPTIONS:
+            front.append(arg)
+            if "=" not in arg and i + 1 < len(args):
+                front.append(args[i + 1])
+                i += 1
+        else:
+            if not seen_command and not arg.startswith("-"):
+                previous = args[i - 1] if i else ""
+                seen_command = previous not in GLOBAL_VALUE_OPTIONS
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
 class RootGroup(click.Group):
     """Loads subcommands lazily and turns errors into one line and an exit code."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(args))
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)

@@ -309,7 +309,18 @@ def get_job_tagging(result: dict[str, Any]) -> list[RenderableType]:
     return [table]
 
 
+def dry_run_plan(result: dict[str, Any]) -> list[RenderableType]:
+    """`create-job --dry-run`: the planner's own summary lines, under a title."""
+    from s3bo_cli.dryrun import render_plan_lines
+
+    failures = result.get("LikelyFailureCounts") or {}
+    title = Text("Dry run: no job was created", style="bold")
+    body = Text("\n".join(render_plan_lines(result)), style="red" if failures else "")
+    return [title, body]
+
+
 _BUILDERS: dict[str, Callable[[dict[str, Any]], list[RenderableType]]] = {
+    "CreateJobDryRun": dry_run_plan,
     "DescribeJob": describe_job,
     "ListJobs": list_jobs,
     "CreateJob": create_job,

@@ -120,3 +120,22 @@ def test_quickstart_runs_a_whole_job(s3bo, state_dir):
     }
     report = state_dir / "buckets" / "demo-reports" / "quickstart" / f"job-{job['JobId']}"
     assert (report / "manifest.json").is_file()
+
+
+def test_global_options_may_follow_the_command_as_in_the_aws_cli(s3bo, make_job):
+    job_id = make_job()
+    run = s3bo("describe-job", "--job-id", job_id, "--output", "text", "--query", "Job.Status")
+    assert run.stdout == "New\n"
+    run = s3bo("list-jobs", "--query=Jobs[].JobId", "--region", "eu-west-1")
+    assert run.json == []
+
+
+def test_hoisting_leaves_values_and_commands_alone():
+    from s3bo_cli.cli import hoist_global_options
+
+    assert hoist_global_options(["--state-dir", "list-jobs", "list-jobs", "--debug"]) == [
+        "--debug", "--state-dir", "list-jobs", "list-jobs",
+    ]  # fmt: skip
+    assert hoist_global_options(["store", "put", "--", "--output", "x"]) == [
+        "store", "put", "--", "--output", "x",
+    ]  # fmt: skip
