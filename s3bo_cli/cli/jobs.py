@@ -98,6 +98,11 @@ def build_create_request(
     "MIN_TASKS ran (default: the service's 50%:1000).",
 )
 @click.option(
+    "--no-lint",
+    is_flag=True,
+    help="Submit a CSV manifest even if `s3bo manifest lint` finds errors in it.",
+)
+@click.option(
     "--dry-run",
     is_flag=True,
     help="Validate, resolve the manifest, predict failures and estimate the cost; create nothing.",
@@ -114,6 +119,7 @@ def create_job(
     app: AppContext,
     cli_input_json: str | None,
     failure_threshold: str | None,
+    no_lint: bool,
     dry_run: bool,
     dry_run_check_limit: int,
     **options: Any,
@@ -141,6 +147,11 @@ def create_job(
         engine = {"failure_threshold": parse_threshold(failure_threshold)}
     store = open_store(app.settings)
     request = fill_manifest_etag(request, store)  # the ETag may be left out
+    if not no_lint:
+        from s3bo_cli import validation
+
+        validation.check_client_side("CreateJob", request)
+        lint_manifest_before_submit(request, store)
     if dry_run:
         from s3bo_cli import dryrun, validation
 
@@ -149,6 +160,41 @@ def create_job(
         app.render(plan, operation="CreateJobDryRun")
         return
     app.render(app.call("CreateJob", request, engine=engine), operation="CreateJob")
+
+
+def lint_manifest_before_submit(request: dict[str, Any], store: Any) -> None:
+    """Refuse a CSV manifest with errors, as `s3bo manifest lint` reports them.
+
+    The service accepts such a manifest and fails the job later; catching it here
+    costs one read of the manifest. An unreadable manifest is left to the job.
+    """
+    manifest = request.get("Manifest")
+    if not manifest or manifest["Spec"].get("Format") != "S3BatchOperations_CSV_20180820":
+        return
+    from s3bo_cli.engine.requests import split_object_arn
+    from s3bo_cli.errors import S3boError, S3Error
+    from s3bo_cli.tools.lint import lint_object
+
+    try:
+        bucket, key = split_object_arn(manifest["Location"]["ObjectArn"])
+        result = lint_object(
+            store,
+            bucket,
+            key,
+            manifest["Spec"].get("Fields") or ("Bucket", "Key"),
+            version_id=manifest["Location"].get("ObjectVersionId"),
+            max_findings=1,
+            duplicates=False,  # keeps memory flat; duplicates are only a warning
+        )
+    except (S3Error, S3boError):
+        return
+    errors = [f for f in result.findings if f.severity == "error"]
+    if errors:
+        first = errors[0]
+        raise UsageError(
+            f"manifest s3://{bucket}/{key} line {first.line}: {first.code}: {first.message} "
+            f"({result.errors} error(s); see `s3bo manifest lint`, or pass --no-lint)"
+        )
 
 
 def parse_threshold(text: str) -> dict[str, Any]:

@@ -27,7 +27,7 @@ def split_object_arn(arn: str) -> tuple[str, str]:
     parts = arn.split(":", 5)
     resource = parts[5] if len(parts) == 6 else ""
     bucket, _, key = resource.partition("/")
-    if parts[:3] != ["arn", parts[1], "s3"] or not bucket or not key:
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "s3" or not bucket or not key:
         raise BadRequestException(
             f"Invalid manifest ObjectArn {arn!r}: expected arn:aws:s3:::bucket/key"
         )

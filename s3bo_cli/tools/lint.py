@@ -208,13 +208,15 @@ def key_problem(key: str) -> str | None:
 
 
 class _Linter:
-    def __init__(self, fields: list[str], max_findings: int | None) -> None:
+    def __init__(
+        self, fields: list[str], max_findings: int | None, *, duplicates: bool = True
+    ) -> None:
         self.result = LintResult(fields=fields)
         self.max_findings = max_findings
         self.position = {
             name: fields.index(name) for name in ("Bucket", "Key", "VersionId") if name in fields
         }
-        self.seen = DigestSet()
+        self.seen = DigestSet() if duplicates else None
         self.buckets: set[str] = set()
         self.first_row = True
 
@@ -287,7 +289,9 @@ class _Linter:
                 self.report(number, "empty-version-id")
             elif version != version.strip():
                 self.report(number, "version-id-whitespace", f"version id {version!r}")
-        if key and not self.seen.add(_digest(bucket, unquote_plus(key), version)):
+        if key and self.seen is not None and not self.seen.add(
+            _digest(bucket, unquote_plus(key), version)
+        ):
             self.report(number, "duplicate", f"duplicate of an earlier row: {bucket},{key}")
 
     def _is_header(self, row: list[str]) -> bool:
@@ -318,13 +322,15 @@ def lint_manifest(
     fields: Sequence[str] = ("Bucket", "Key"),
     *,
     max_findings: int | None = 20,
+    duplicates: bool = True,
 ) -> LintResult:
     """Check a ``S3BatchOperations_CSV_20180820`` manifest, one physical line at a time.
 
     ``fields`` is the manifest's ``Spec.Fields``; ``max_findings`` caps how many
     findings of each code are listed (``None``: all); ``counts`` always has the totals.
+    ``duplicates=False`` skips the one check whose memory grows with the manifest.
     """
-    linter = _Linter(check_fields(fields), max_findings)
+    linter = _Linter(check_fields(fields), max_findings, duplicates=duplicates)
     for number, raw in enumerate(lines, start=1):
         linter.result.lines = number
         linter.line(number, raw)
@@ -342,7 +348,8 @@ def lint_object(
     *,
     version_id: str | None = None,
     max_findings: int | None = 20,
+    duplicates: bool = True,
 ) -> LintResult:
     """:func:`lint_manifest` on a manifest object, streamed from ``store``."""
     lines = body_lines(store.get_object(bucket, key, version_id))
-    return lint_manifest(lines, fields, max_findings=max_findings)
+    return lint_manifest(lines, fields, max_findings=max_findings, duplicates=duplicates)

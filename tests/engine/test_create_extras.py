@@ -51,3 +51,20 @@ def test_dry_run_of_an_invalid_request_fails_like_create_job(s3bo, store):
     run = s3bo(*job_args(TAG_OP, manifest, "--dry-run", "--role-arn", "nope"))
     assert run.exit_code == 254
     assert "RoleArn" in run.stderr
+
+
+def test_create_job_refuses_a_manifest_with_errors(s3bo, store, state_dir):
+    manifest = put_manifest(store, [("Bucket", "Key"), ("photos", "a")])
+    run = s3bo(*job_args(TAG_OP, manifest))
+    assert run.exit_code == 252
+    assert "line 1: header-row" in run.stderr and "--no-lint" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert s3bo("list-jobs").json == {"Jobs": []}
+    forced = s3bo(*job_args(TAG_OP, manifest, "--no-lint"))
+    assert forced.exit_code == 0  # the job is created, and will fail in Preparing
+
+
+def test_manifest_warnings_do_not_stop_create_job(s3bo, store):
+    store.create_bucket("photos")
+    manifest = put_manifest(store, [("photos", "a"), ("photos", "a")])  # a duplicate
+    assert s3bo(*job_args(TAG_OP, manifest)).exit_code == 0
