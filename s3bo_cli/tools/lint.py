@@ -289,8 +289,10 @@ class _Linter:
                 self.report(number, "empty-version-id")
             elif version != version.strip():
                 self.report(number, "version-id-whitespace", f"version id {version!r}")
-        if key and self.seen is not None and not self.seen.add(
-            _digest(bucket, unquote_plus(key), version)
+        if (
+            key
+            and self.seen is not None
+            and not self.seen.add(_digest(bucket, unquote_plus(key), version))
         ):
             self.report(number, "duplicate", f"duplicate of an earlier row: {bucket},{key}")
 
