@@ -1,0 +1,158 @@
+"""Engine throughput on S3: an S3PutObjectTagging job through the S3Store against
+moto's server, against a plain boto3 thread-pool loop making the same calls.
+
+moto's server runs in its own process on loopback; both sides use the same number
+of threads. Target: the job at least 0.9 of the loop's rate.
+
+    python bench/engine_s3store.py [--objects 3000] [--concurrency 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ACCOUNT = "123456789012"
+TARGET = 0.9
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_moto() -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            if time.monotonic() > deadline:
+                proc.kill()
+                sys.exit("moto's server did not start")
+            time.sleep(0.1)
+
+
+def s3_client(endpoint: str, concurrency: int):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        config=Config(s3={"addressing_style": "path"}, max_pool_connections=concurrency * 2),
+    )
+
+
+def seed(client, bucket: str, count: int, concurrency: int) -> None:
+    client.create_bucket(Bucket=bucket)
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(
+            pool.map(
+                lambda i: client.put_object(Bucket=bucket, Key=f"k{i}", Body=b"x"), range(count)
+            )
+        )
+
+
+def plain_loop(client, bucket: str, count: int, concurrency: int) -> float:
+    tagging = {"TagSet": [{"Key": "project", "Value": "blue"}]}
+    start = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(
+            pool.map(
+                lambda i: client.put_object_tagging(Bucket=bucket, Key=f"k{i}", Tagging=tagging),
+                range(count),
+            )
+        )
+    return time.perf_counter() - start
+
+
+def engine_job(endpoint: str, state: Path, bucket: str, count: int, concurrency: int) -> float:
+    os.environ.update(
+        S3BO_STATE_DIR=str(state), S3BO_NO_AUTOSTART="1", S3BO_S3_ENDPOINT_URL=endpoint
+    )
+    from s3bo_cli.backends.local import LocalBackend
+    from s3bo_cli.config import resolve
+    from s3bo_cli.engine.runner import RunLimits
+    from s3bo_cli.engine.worker import Worker
+    from s3bo_cli.stores import open_store
+
+    settings = resolve()
+    store = open_store(settings)
+    store.create_bucket("manifests")
+    body = "".join(f"{bucket},k{i}\n" for i in range(count)).encode()
+    store.put_object("manifests", "m.csv", body)
+    backend = LocalBackend(settings, autostart=False)
+    backend.invoke(
+        "CreateJob",
+        {
+            "AccountId": ACCOUNT,
+            "ConfirmationRequired": False,
+            "ClientRequestToken": "bench",
+            "Priority": 1,
+            "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/bench",
+            "Operation": {"S3PutObjectTagging": {"TagSet": [{"Key": "project", "Value": "blue"}]}},
+            "Manifest": {
+                "Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
+                "Location": {
+                    "ObjectArn": "arn:aws:s3:::manifests/m.csv",
+                    "ETag": hashlib.md5(body).hexdigest(),
+                },
+            },
+            "Report": {"Enabled": False},
+        },
+    )
+    start = time.perf_counter()
+    Worker(settings.state_dir, limits=RunLimits(concurrency=concurrency)).run(burst=True)
+    elapsed = time.perf_counter() - start
+    job = backend.invoke("ListJobs", {"AccountId": ACCOUNT})["Jobs"][0]
+    if job["Status"] != "Complete" or job["ProgressSummary"]["NumberOfTasksSucceeded"] != count:
+        sys.exit(f"the job did not complete: {job}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--objects", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
+    moto, endpoint = start_moto()
+    try:
+        client = s3_client(endpoint, args.concurrency)
+        seed(client, "loop-data", args.objects, args.concurrency)
+        seed(client, "job-data", args.objects, args.concurrency)
+        loop = plain_loop(client, "loop-data", args.objects, args.concurrency)
+        with tempfile.TemporaryDirectory(prefix="s3bo-bench-") as tmp:
+            job = engine_job(endpoint, Path(tmp), "job-data", args.objects, args.concurrency)
+    finally:
+        moto.terminate()
+        moto.wait(timeout=10)
+    ratio = loop / job
+    print(f"objects:                 {args.objects} (threads: {args.concurrency} each)")
+    print(f"boto3 thread-pool loop:  {loop:7.2f} s  {args.objects / loop:7.0f} calls/s")
+    print(f"s3bo job via S3Store:    {job:7.2f} s  {args.objects / job:7.0f} tasks/s")
+    verdict = "meets" if ratio >= TARGET else "misses"
+    print(f"ratio job/loop:          {ratio:.2f} ({verdict} the target of >= {TARGET})")
+
+
+if __name__ == "__main__":
+    main()
