@@ -98,6 +98,20 @@ def build_create_request(
     "MIN_TASKS ran (default: the service's 50%:1000).",
 )
 @click.option(
+    "--notify-url",
+    metavar="URL",
+    envvar="S3BO_NOTIFY_URL",
+    help="Local engine: POST each status-change event (EventBridge-shaped) to URL, "
+    "with retries [env: S3BO_NOTIFY_URL].",
+)
+@click.option(
+    "--data-events",
+    is_flag=True,
+    envvar="S3BO_DATA_EVENTS",
+    help="Local engine: log one CloudTrail data event per task (see `s3bo events "
+    "--data-events`) [env: S3BO_DATA_EVENTS].",
+)
+@click.option(
     "--no-lint",
     is_flag=True,
     help="Submit a CSV manifest even if `s3bo manifest lint` finds errors in it.",
@@ -119,6 +133,8 @@ def create_job(
     app: AppContext,
     cli_input_json: str | None,
     failure_threshold: str | None,
+    notify_url: str | None,
+    data_events: bool,
     no_lint: bool,
     dry_run: bool,
     dry_run_check_limit: int,
@@ -140,11 +156,10 @@ def create_job(
     from s3bo_cli.backends.etag import fill_manifest_etag
     from s3bo_cli.stores import open_store
 
+    engine = local_job_settings(
+        app, failure_threshold=failure_threshold, notify_url=notify_url, data_events=data_events
+    )
     request = build_create_request(app, options, cli_input_json=cli_input_json)
-    engine = None
-    if failure_threshold:
-        app.require_local("--failure-threshold")
-        engine = {"failure_threshold": parse_threshold(failure_threshold)}
     store = open_store(app.settings)
     request = fill_manifest_etag(request, store)  # the ETag may be left out
     if not no_lint:
@@ -160,6 +175,25 @@ def create_job(
         app.render(plan, operation="CreateJobDryRun")
         return
     app.render(app.call("CreateJob", request, engine=engine), operation="CreateJob")
+
+
+def local_job_settings(
+    app: AppContext, *, failure_threshold: str | None, notify_url: str | None, data_events: bool
+) -> dict[str, Any] | None:
+    """The local engine's own settings for a new job (None when there are none)."""
+    engine: dict[str, Any] = {}
+    if failure_threshold:
+        app.require_local("--failure-threshold")
+        engine["failure_threshold"] = parse_threshold(failure_threshold)
+    if notify_url:
+        app.require_local("--notify-url")
+        if not notify_url.startswith(("http://", "https://")):
+            raise UsageError(f"--notify-url must be an http:// or https:// URL, not {notify_url!r}")
+        engine["notify_url"] = notify_url
+    if data_events:
+        app.require_local("--data-events")
+        engine["data_events"] = True
+    return engine or None
 
 
 def lint_manifest_before_submit(request: dict[str, Any], store: Any) -> None:

@@ -155,7 +155,8 @@ def data_event(
 
 def task_events(ns: Namespace, record: dict[str, Any]) -> Callable[[TaskResult], None] | None:
     """A per-task data-event writer for the job, or None when it did not opt in."""
-    if not _enabled(tag(record, DATA_EVENTS_TAG)):
+    wanted = record.get("engine", {}).get("data_events") or _enabled(tag(record, DATA_EVENTS_TAG))
+    if not wanted:
         return None
     job = record["job"]
     operation = next(iter(job["Operation"]))
@@ -245,7 +246,7 @@ def post(url: str, payload: dict[str, Any]) -> None:
 
 
 def _url(record: dict[str, Any]) -> str | None:
-    url = tag(record, NOTIFY_URL_TAG)
+    url = record.get("engine", {}).get("notify_url") or tag(record, NOTIFY_URL_TAG)
     return url if url and url.startswith(("http://", "https://")) else None
 
 

@@ -41,7 +41,9 @@ def ns_dir(state_dir: Path) -> Path:
 def make_job(s3bo, store) -> Callable[..., str]:
     """A tagging job over ``keys`` (``missing`` are in the manifest only); returns its id."""
 
-    def make(keys=("a", "b c"), *, missing=(), tags=(), confirm=False, versions=False) -> str:
+    def make(
+        keys=("a", "b c"), *, missing=(), tags=(), confirm=False, versions=False, options=()
+    ) -> str:
         if not store.bucket_exists("photos"):
             store.create_bucket("photos", versioning=versions)
         rows = []
@@ -50,7 +52,7 @@ def make_job(s3bo, store) -> Callable[..., str]:
             rows.append(("photos", key, version) if versions else ("photos", key))
         rows += [("photos", key, "") if versions else ("photos", key) for key in missing]
         manifest = put_manifest(store, rows, key=f"m{len(rows)}.csv")
-        args = job_args(TAG_OP, manifest, "--no-lint")  # empty manifests, missing versions
+        args = job_args(TAG_OP, manifest, "--no-lint", *options)  # empty manifests, versions
         if confirm:
             args.remove("--no-confirmation-required")
         for key, value in tags:

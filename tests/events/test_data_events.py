@@ -68,3 +68,10 @@ def test_events_command_shows_them_on_request(s3bo, make_job, run_worker):
     }
     text = s3bo("--output", "text", "events", job_id, "--data-events").stdout
     assert "PutObjectTagging s3://photos/gone\tFailed\tNoSuchKey" in text
+
+
+def test_data_events_option_instead_of_a_tag(make_job, run_worker, ns_dir):
+    make_job(keys=["a"], options=("--data-events",))
+    run_worker()
+    records = read_events(ns_dir / "data-events.jsonl")
+    assert [r["requestParameters"]["key"] for r in records] == ["a"]

@@ -68,3 +68,21 @@ def test_only_tagged_jobs_are_posted(make_job, run_worker, receiver, ns_dir):
     run_worker()
     jobs = {b["detail"]["serviceEventDetails"]["jobId"] for _, b in delivered(receiver)}
     assert jobs == {loud}
+
+
+def test_notify_url_option_instead_of_a_tag(make_job, run_worker, receiver, s3bo):
+    job_id = make_job(options=("--notify-url", receiver.url))
+    assert s3bo("get-job-tagging", "--job-id", job_id).json == {"Tags": []}
+    run_worker()
+    assert [status(body) for _, body in delivered(receiver)] == COMPLETE_PATH
+
+
+def test_notify_url_must_be_http(s3bo):
+    from tests.conftest import create_args
+
+    run = s3bo(*create_args("--notify-url", "ftp://example"))
+    assert run.exit_code == 252
+    assert "--notify-url" in run.stderr
+    run = s3bo("--backend", "aws", *create_args("--notify-url", "http://127.0.0.1:1/x"))
+    assert run.exit_code == 252
+    assert "local engine only" in run.stderr
