@@ -16,24 +16,14 @@ from datetime import datetime
 from typing import Any
 
 from s3bo_cli import __version__, clock, validation
+from s3bo_cli.apimodel import JOB_OPERATIONS
 from s3bo_cli.backends import aws_account
 from s3bo_cli.backends.aws_errors import NO_CREDENTIALS, translated
 from s3bo_cli.backends.etag import fill_manifest_etag, lookup_error
 from s3bo_cli.config import Settings
 from s3bo_cli.errors import ConfigError
 
-OPERATIONS = frozenset(
-    {
-        "CreateJob",
-        "DescribeJob",
-        "ListJobs",
-        "UpdateJobPriority",
-        "UpdateJobStatus",
-        "GetJobTagging",
-        "PutJobTagging",
-        "DeleteJobTagging",
-    }
-)
+OPERATIONS = frozenset(JOB_OPERATIONS)
 
 
 class AwsBackend:
