@@ -125,6 +125,9 @@ class RootGroup(click.Group):
         kwargs.setdefault("prog_name", "s3bo")
         try:
             code = super().main(*args, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.format_message())  # `s3bo` or `s3bo store` alone: the help
+            sys.exit(ExitCode.OK)
         except click.UsageError as exc:
             hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
             click.echo(f"s3bo: error: {exc.format_message()}{hint}", err=True)

@@ -139,3 +139,10 @@ def test_hoisting_leaves_values_and_commands_alone():
     assert hoist_global_options(["store", "put", "--", "--output", "x"]) == [
         "store", "put", "--", "--output", "x",
     ]  # fmt: skip
+
+
+def test_no_command_prints_the_help(s3bo):
+    for args in ([], ["store"], ["manifest"]):
+        run = s3bo(*args)
+        assert run.exit_code == 0, args
+        assert "Usage:" in run.stdout and "error" not in run.stderr
