@@ -335,8 +335,8 @@ def render_plan_lines(plan: dict[str, Any]) -> list[str]:
         f"Tasks:            {plan['TotalTasks']:,}",
         f"Checked:          {plan['ObjectsChecked']:,} objects (limit {plan['CheckLimit']:,})",
     ]
-    if plan["SampleKeys"]:
-        lines.append("Sample:           " + ", ".join(_object(s) for s in plan["SampleKeys"]))
+    for number, sample in enumerate(plan["SampleKeys"]):
+        lines.append(f"{'Sample:' if number == 0 else '':<18}{_object(sample)}")
     counts = plan["LikelyFailureCounts"]
     if counts:
         by_code = ", ".join(f"{code} {n:,}" for code, n in counts.items())

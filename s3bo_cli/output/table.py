@@ -61,7 +61,7 @@ def format_table(
     )
     builder = None if queried else _BUILDERS.get(operation)
     if builder is not None and isinstance(value, dict):
-        renderables = builder(value)
+        renderables = builder(value, console.width)
     else:
         renderables = [generic(value, title=None if queried else operation)]
     for renderable in renderables:
@@ -181,7 +181,7 @@ def _key_value_grid() -> Table:
     return grid
 
 
-def describe_job(result: dict[str, Any]) -> list[RenderableType]:
+def describe_job(result: dict[str, Any], width: int = 0) -> list[RenderableType]:
     job = result.get("Job")
     if not isinstance(job, dict):
         return [generic(result, title="DescribeJob")]
@@ -235,35 +235,63 @@ def _joined(*parts: Any) -> str | None:
     return text or None
 
 
-def list_jobs(result: dict[str, Any]) -> list[RenderableType]:
-    jobs = result.get("Jobs") or []
+#: (column, width it needs, padding included): what list-jobs shows, by importance.
+_LIST_COLUMNS = (
+    ("JobId", 38),
+    ("Status", 12),
+    ("Region", 11),  # only with --all-regions, where it matters most
+    ("Progress", 18),
+    ("Priority", 10),
+    ("Operation", 22),
+    ("Created", 21),
+)
+
+
+def _list_layout(jobs: list[dict[str, Any]], width: int) -> tuple[list[str], bool]:
+    """The columns that fit ``width`` (most important first), and whether ids are cut."""
+    wanted = [
+        name for name, _ in _LIST_COLUMNS if name != "Region" or any("Region" in j for j in jobs)
+    ]
+    need = dict(_LIST_COLUMNS)
+    need["JobId"] = max(len(scalar_text(j.get("JobId"))) for j in jobs) + 2
+    short_ids = False
+    while sum(need[c] for c in wanted) > width and len(wanted) > 3:
+        wanted.pop()  # least important first
+    if sum(need[c] for c in wanted) > width:
+        short_ids = True
+    if any(j.get("Description") for j in jobs) and sum(need[c] for c in wanted) + 16 <= width:
+        wanted.insert(1, "Description")
+    order = ["Region", "JobId", "Description", "Operation", "Priority", "Status", "Progress"]
+    order.append("Created")
+    return [c for c in order if c in wanted], short_ids
+
+
+def list_jobs(result: dict[str, Any], width: int = 0) -> list[RenderableType]:
+    """One row a job, with the columns that fit the terminal (JobId and Status always)."""
+    jobs = [j for j in result.get("Jobs") or [] if isinstance(j, dict)]
     out: list[RenderableType] = []
     if jobs:
+        columns, short_ids = _list_layout(jobs, width or 200)
         table = Table(title="ListJobs", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-        id_width = max(len(scalar_text(j.get("JobId"))) for j in jobs if isinstance(j, dict))
-        regions = any(isinstance(j, dict) and "Region" in j for j in jobs)  # --all-regions
-        if regions:
-            table.add_column("Region", no_wrap=True)
-        table.add_column("JobId", no_wrap=True, min_width=id_width)
-        table.add_column("Description", overflow="fold")
-        table.add_column("Operation", no_wrap=True, overflow="ellipsis")
-        table.add_column("Priority", justify="right", no_wrap=True)
-        table.add_column("Status", no_wrap=True, min_width=10)
-        table.add_column("Progress", no_wrap=True, min_width=5)
-        table.add_column("Created", no_wrap=True, overflow="ellipsis")
-        for job in jobs:
-            if not isinstance(job, dict):
-                continue
-            table.add_row(
-                *([scalar_text(job.get("Region"))] if regions else []),
-                scalar_text(job.get("JobId")),
-                scalar_text(job.get("Description")),
-                operation_name(job.get("Operation")),
-                scalar_text(job.get("Priority")),
-                status_text(job.get("Status")),
-                progress_text(job.get("ProgressSummary")),
-                short_time(job.get("CreationTime")),
+        cells = {
+            "Region": lambda j: scalar_text(j.get("Region")),
+            "JobId": lambda j: scalar_text(j.get("JobId"))[: 8 if short_ids else None],
+            "Description": lambda j: scalar_text(j.get("Description")),
+            "Operation": lambda j: operation_name(j.get("Operation")),
+            "Priority": lambda j: scalar_text(j.get("Priority")),
+            "Status": lambda j: status_text(j.get("Status")),
+            "Progress": lambda j: progress_text(j.get("ProgressSummary")),
+            "Created": lambda j: short_time(j.get("CreationTime")),
+        }
+        for column in columns:
+            table.add_column(
+                column,
+                justify="right" if column == "Priority" else "left",
+                no_wrap=column != "Description",
+                overflow="fold" if column == "Description" else "ellipsis",
             )
+        for job in jobs:
+            table.add_row(*(cells[column](job) for column in columns))
         out.append(table)
     else:
         out.append(Text("No jobs.", style="dim"))
@@ -284,19 +312,19 @@ def _row_table(title: str, result: dict[str, Any], columns: tuple[str, ...]) -> 
     return table
 
 
-def create_job(result: dict[str, Any]) -> list[RenderableType]:
+def create_job(result: dict[str, Any], width: int = 0) -> list[RenderableType]:
     return [_row_table("CreateJob", result, ("JobId",))]
 
 
-def update_job_priority(result: dict[str, Any]) -> list[RenderableType]:
+def update_job_priority(result: dict[str, Any], width: int = 0) -> list[RenderableType]:
     return [_row_table("UpdateJobPriority", result, ("JobId", "Priority"))]
 
 
-def update_job_status(result: dict[str, Any]) -> list[RenderableType]:
+def update_job_status(result: dict[str, Any], width: int = 0) -> list[RenderableType]:
     return [_row_table("UpdateJobStatus", result, ("JobId", "Status", "StatusUpdateReason"))]
 
 
-def get_job_tagging(result: dict[str, Any]) -> list[RenderableType]:
+def get_job_tagging(result: dict[str, Any], width: int = 0) -> list[RenderableType]:
     tags = result.get("Tags") or []
     if not tags:
         return [Text("No tags.", style="dim")]
@@ -309,7 +337,7 @@ def get_job_tagging(result: dict[str, Any]) -> list[RenderableType]:
     return [table]
 
 
-def dry_run_plan(result: dict[str, Any]) -> list[RenderableType]:
+def dry_run_plan(result: dict[str, Any], width: int = 0) -> list[RenderableType]:
     """`create-job --dry-run`: the planner's own summary lines, under a title."""
     from s3bo_cli.dryrun import render_plan_lines
 
@@ -319,7 +347,7 @@ def dry_run_plan(result: dict[str, Any]) -> list[RenderableType]:
     return [title, body]
 
 
-_BUILDERS: dict[str, Callable[[dict[str, Any]], list[RenderableType]]] = {
+_BUILDERS: dict[str, Callable[[dict[str, Any], int], list[RenderableType]]] = {
     "CreateJobDryRun": dry_run_plan,
     "DescribeJob": describe_job,
     "ListJobs": list_jobs,

@@ -192,3 +192,20 @@ def test_query_result_uses_generic_layout() -> None:
 
 def test_query_without_match_prints_nothing() -> None:
     assert table(list_jobs(), "ListJobs", query="Nothing") == ""
+
+
+@pytest.mark.parametrize("columns", [60, 80, 100, 120, 200])
+def test_list_jobs_fits_the_terminal_dropping_the_least_important_columns(
+    monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    result = list_jobs()
+    for job in result["Jobs"]:
+        job["JobId"] = "93735294-df46-44d5-8638-6356f335324e"
+        job["Region"] = "us-east-1"
+    out = table(result, "ListJobs", is_tty=True)
+    assert all(len(line) <= columns for line in out.splitlines())
+    header = next(line for line in out.splitlines() if "JobId" in line)
+    assert "Status" in header and "…" not in header  # headers are never cut
+    if columns >= 100:
+        assert "Region" in header and "93735294-df46-44d5-8638-6356f335324e" in out
