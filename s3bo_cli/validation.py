@@ -78,6 +78,10 @@ def _service(path: str, value: Any, constraint: str) -> Problem:
     return Problem(path, False, "", text)
 
 
+def _as_any(value: Any) -> Any:
+    return value
+
+
 def _client(path: str, text: str) -> Problem:
     return Problem(path, True, text, text)
 
@@ -86,7 +90,7 @@ def _walk(shape_name: str, value: Any, path: str) -> Iterator[Problem]:
     shape = apimodel.shape(shape_name)
     kind = shape["type"]
     label = path or "input"
-    allowed = _PY_TYPES.get(kind, (object,))
+    allowed: tuple[type, ...] = _PY_TYPES.get(kind, (object,))
     if isinstance(value, bool) and kind in ("integer", "long"):
         allowed = ()
     if not isinstance(value, allowed):
@@ -97,6 +101,7 @@ def _walk(shape_name: str, value: Any, path: str) -> Iterator[Problem]:
             f"type: <class '{type(value).__name__}'>, valid types: {names}",
         )
         return
+    value = _as_any(value)  # checked against the shape's type just above
     if kind == "structure":
         yield from _walk_structure(shape, value, path)
     elif kind == "list":

@@ -15,7 +15,8 @@ from s3bo_cli.errors import S3Error, ServiceError, service_error
 
 
 class _Info(Protocol):
-    etag: str
+    @property
+    def etag(self) -> str: ...
 
 
 class HeadsObjects(Protocol):

@@ -120,7 +120,7 @@ class RootGroup(click.Group):
             _report(ctx, exc)
             ctx.exit(ExitCode.OTHER)
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
         kwargs.setdefault("prog_name", "s3bo")
         try:

@@ -47,7 +47,8 @@ class AppContext:
         try:
             if engine:
                 self.require_local("local engine job settings")
-                return self.backend.invoke(operation, params, engine=engine)  # type: ignore[call-arg]
+                local: Any = self.backend  # only the LocalBackend takes engine=
+                return local.invoke(operation, params, engine=engine)
             return self.backend.invoke(operation, params)
         except ServiceError as exc:
             if exc.operation is None:

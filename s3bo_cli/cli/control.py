@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from s3bo_cli.cli.context import AppContext
@@ -12,7 +14,8 @@ pass_app = click.make_pass_decorator(AppContext)
 
 def _control(app: AppContext, action: str, job_id: str, account_id: str | None) -> None:
     app.require_local(f"s3bo {action}")  # AWS has no API to pause a job
-    result = app.backend.control(action, app.account_id(account_id), job_id)  # type: ignore[attr-defined]
+    backend: Any = app.backend  # the LocalBackend: require_local checked it
+    result = backend.control(action, app.account_id(account_id), job_id)
     app.render(result, operation="UpdateJobStatus")
 
 

@@ -205,6 +205,7 @@ class _Printer:
             return
         from rich import box
         from rich.table import Table
+        from rich.text import Text
 
         from s3bo_cli.output.table import status_text
 
@@ -213,7 +214,7 @@ class _Printer:
         for i in shown:
             table.add_column(COLUMNS[i], **_COLUMN_STYLE.get(COLUMNS[i], {}))
         for cells in self.rows:
-            styled = [*cells[:3], status_text(cells[3]), cells[4]]
+            styled: list[str | Text] = [*cells[:3], status_text(cells[3]), cells[4]]
             table.add_row(*(styled[i] for i in shown))
         if not self.rows:
             table.caption = "no events"

@@ -83,7 +83,7 @@ def write_report(
             key = f"{base}/results/{name}.csv"
             md5 = hashlib.md5()
             with path.open("rb") as fh:
-                for chunk in iter(lambda f=fh: f.read(1 << 20), b""):
+                while chunk := fh.read(1 << 20):
                     md5.update(chunk)
                 fh.seek(0)
                 store.put_object(bucket, key, fh, sse=Sse("AES256"))

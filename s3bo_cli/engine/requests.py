@@ -102,7 +102,7 @@ def check_create_job(params: dict[str, Any]) -> str:
         raise BadRequestException("Either a Manifest or a ManifestGenerator is required")
     if manifest:
         _check_manifest(manifest)
-    else:
+    elif generator:
         bucket_from_arn(generator["S3JobManifestGenerator"]["SourceBucket"])
     _check_report(params["Report"])
     check_tags(params.get("Tags", []), error=BadRequestException)

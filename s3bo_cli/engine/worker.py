@@ -191,7 +191,7 @@ class Worker:
 
 def _suspended_too_long(job: dict[str, Any]) -> bool:
     since = job.get("SuspendedDate")
-    return bool(since) and clock.now() - clock.parse(since) > SUSPENDED_TIMEOUT
+    return isinstance(since, str) and clock.now() - clock.parse(since) > SUSPENDED_TIMEOUT
 
 
 #: Where a broken job goes, one locked step at a time.

@@ -12,6 +12,7 @@ from s3bo_cli.ops import Outcome, TaskContext, version
 from s3bo_cli.stores.base import (
     DEFAULT_CONTENT_TYPE,
     Acl,
+    Directive,
     Grant,
     ObjectLock,
     ObjectMetadata,
@@ -102,7 +103,7 @@ def copy(ctx: TaskContext, entry: ManifestEntry) -> Outcome:
     body = ctx.body
     _check_conditions(ctx, entry, body)
     new_meta = body.get("NewObjectMetadata")
-    directive = body.get("MetadataDirective") or ("REPLACE" if new_meta else "COPY")
+    directive: Directive = body.get("MetadataDirective") or ("REPLACE" if new_meta else "COPY")
     new_tags = body.get("NewObjectTagging")
     ctx.store.copy_object(
         entry.bucket,

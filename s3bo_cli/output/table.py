@@ -151,7 +151,7 @@ def _manifest_text(job: dict[str, Any]) -> str:
         return f"{text}\n{details}" if details else text
     generator = job.get("ManifestGenerator")
     if isinstance(generator, dict):
-        inner = next(iter(generator.values()), {})
+        inner: Any = next(iter(generator.values()), {})
         source = inner.get("SourceBucket") if isinstance(inner, dict) else None
         return f"generated from {scalar_text(source)}"
     return ""
@@ -273,7 +273,7 @@ def list_jobs(result: dict[str, Any], width: int = 0) -> list[RenderableType]:
     if jobs:
         columns, short_ids = _list_layout(jobs, width or 200)
         table = Table(title="ListJobs", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-        cells = {
+        cells: dict[str, Callable[[dict[str, Any]], str | Text]] = {
             "Region": lambda j: scalar_text(j.get("Region")),
             "JobId": lambda j: scalar_text(j.get("JobId"))[: 8 if short_ids else None],
             "Description": lambda j: scalar_text(j.get("Description")),

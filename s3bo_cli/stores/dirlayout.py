@@ -30,7 +30,7 @@ from filelock import FileLock
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # no fcntl on Windows: filelock instead
 
 from s3bo_cli.errors import S3Error
 from s3bo_cli.stores.base import (

@@ -602,8 +602,9 @@ class DirStore:
         if record.get("legal_hold"):
             raise access_denied()
         retention = retention_from_json(record.get("retention"))
-        locked = retention is not None and retention.retain_until > self._clock()
-        if locked and (retention.mode == "COMPLIANCE" or not bypass_governance):
+        if retention is None or retention.retain_until <= self._clock():
+            return
+        if retention.mode == "COMPLIANCE" or not bypass_governance:
             raise access_denied()
 
 
