@@ -10,7 +10,6 @@ of threads. Target: the job at least 0.9 of the loop's rate.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import socket
 import subprocess
@@ -20,7 +19,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ACCOUNT = "123456789012"
+from _jobs import run_tagging_job
+
 TARGET = 0.9
 
 
@@ -88,44 +88,10 @@ def engine_job(endpoint: str, state: Path, bucket: str, count: int, concurrency:
     os.environ.update(
         S3BO_STATE_DIR=str(state), S3BO_NO_AUTOSTART="1", S3BO_S3_ENDPOINT_URL=endpoint
     )
-    from s3bo_cli.backends.local import LocalBackend
     from s3bo_cli.config import resolve
-    from s3bo_cli.engine.runner import RunLimits
-    from s3bo_cli.engine.worker import Worker
-    from s3bo_cli.stores import open_store
 
-    settings = resolve()
-    store = open_store(settings)
-    store.create_bucket("manifests")
-    body = "".join(f"{bucket},k{i}\n" for i in range(count)).encode()
-    store.put_object("manifests", "m.csv", body)
-    backend = LocalBackend(settings, autostart=False)
-    backend.invoke(
-        "CreateJob",
-        {
-            "AccountId": ACCOUNT,
-            "ConfirmationRequired": False,
-            "ClientRequestToken": "bench",
-            "Priority": 1,
-            "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/bench",
-            "Operation": {"S3PutObjectTagging": {"TagSet": [{"Key": "project", "Value": "blue"}]}},
-            "Manifest": {
-                "Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
-                "Location": {
-                    "ObjectArn": "arn:aws:s3:::manifests/m.csv",
-                    "ETag": hashlib.md5(body).hexdigest(),
-                },
-            },
-            "Report": {"Enabled": False},
-        },
-    )
-    start = time.perf_counter()
-    Worker(settings.state_dir, limits=RunLimits(concurrency=concurrency)).run(burst=True)
-    elapsed = time.perf_counter() - start
-    job = backend.invoke("ListJobs", {"AccountId": ACCOUNT})["Jobs"][0]
-    if job["Status"] != "Complete" or job["ProgressSummary"]["NumberOfTasksSucceeded"] != count:
-        sys.exit(f"the job did not complete: {job}")
-    return elapsed
+    manifest = "".join(f"{bucket},k{i}\n" for i in range(count)).encode()
+    return run_tagging_job(resolve(), manifest, concurrency=concurrency, report=False)
 
 
 def main() -> None:

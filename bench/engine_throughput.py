@@ -13,15 +13,14 @@ completion report. Target: the job at least 0.5 of the loop's rate.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ACCOUNT = "123456789012"
+from _jobs import run_tagging_job
+
 TARGET = 0.5
 
 
@@ -45,55 +44,16 @@ def plain_loop(root: Path, count: int) -> float:
 def engine_job(root: Path, count: int, concurrency: int) -> float:
     os.environ["S3BO_STATE_DIR"] = str(root / "state")
     os.environ["S3BO_NO_AUTOSTART"] = "1"
-    from s3bo_cli.backends.local import LocalBackend
     from s3bo_cli.config import resolve
-    from s3bo_cli.engine.runner import RunLimits
-    from s3bo_cli.engine.worker import Worker
     from s3bo_cli.stores import open_store
 
     settings = resolve()
-    store = open_store(settings)
-    store.create_bucket("data")
-    store.create_bucket("manifests")
-    store.create_bucket("reports")
+    open_store(settings).create_bucket("data")
     data = settings.buckets_dir / "data"
     for i in range(count):  # dropped in as plain files, as a user would
         (data / f"obj-{i:06d}").write_bytes(b"x")
-    body = "".join(f"data,obj-{i:06d}\n" for i in range(count)).encode()
-    store.put_object("manifests", "m.csv", body)
-    backend = LocalBackend(settings, autostart=False)
-    backend.invoke(
-        "CreateJob",
-        {
-            "AccountId": ACCOUNT,
-            "ConfirmationRequired": False,
-            "ClientRequestToken": "bench",
-            "Priority": 1,
-            "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/bench",
-            "Operation": {"S3PutObjectTagging": {"TagSet": [{"Key": "project", "Value": "blue"}]}},
-            "Manifest": {
-                "Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
-                "Location": {
-                    "ObjectArn": "arn:aws:s3:::manifests/m.csv",
-                    "ETag": hashlib.md5(body).hexdigest(),
-                },
-            },
-            "Report": {
-                "Bucket": "arn:aws:s3:::reports",
-                "Format": "Report_CSV_20180820",
-                "Enabled": True,
-                "ReportScope": "AllTasks",
-            },
-        },
-    )
-    start = time.perf_counter()
-    Worker(settings.state_dir, limits=RunLimits(concurrency=concurrency)).run(burst=True)
-    elapsed = time.perf_counter() - start
-    jobs = backend.invoke("ListJobs", {"AccountId": ACCOUNT})["Jobs"]
-    summary = jobs[0]["ProgressSummary"]
-    if jobs[0]["Status"] != "Complete" or summary["NumberOfTasksSucceeded"] != count:
-        sys.exit(f"the job did not complete: {jobs[0]}")
-    return elapsed
+    manifest = "".join(f"data,obj-{i:06d}\n" for i in range(count)).encode()
+    return run_tagging_job(settings, manifest, concurrency=concurrency, report=True)
 
 
 def main() -> None:
