@@ -16,6 +16,7 @@ from typing import Any
 
 from s3bo_cli import clock, logs, ops
 from s3bo_cli.engine import manifests, notify, reports
+from s3bo_cli.engine.control import is_held
 from s3bo_cli.engine.jobstore import JobStore
 from s3bo_cli.engine.manifests import ManifestEntry, ManifestError
 from s3bo_cli.engine.states import JobStatus, transition
@@ -35,13 +36,9 @@ CHECKPOINT_SECONDS = 0.2
 
 @dataclass(frozen=True)
 class RunLimits:
-    """How the worker runs tasks; the threshold can be set per job (engine fields)."""
+    """How the worker runs tasks (the failure threshold is a per-job engine setting)."""
 
     concurrency: int = 8
-
-
-class Yield(Exception):
-    """Raised by ``should_yield`` callers: stop for now, another job needs the worker."""
 
 
 class JobRunner:
@@ -178,17 +175,9 @@ class JobRunner:
     def run(self) -> None:
         """Run the job's remaining tasks until done, cancelled, failed or pre-empted."""
 
-        def activate(rec: dict[str, Any]) -> None:
-            rec["engine"]["active_since"] = time.time()
-
-        record = self._move({S.READY, S.PAUSED}, S.ACTIVE, change=activate)
+        record = self._activate()
         if record is None:
-            record = self.jobs.load(self.job_id)
-            if record["job"]["Status"] != S.ACTIVE.value:
-                return
-            with self.jobs.update(self.job_id) as rec:  # resumed after a crash
-                rec["engine"]["active_since"] = time.time()
-                record = rec
+            return
         job = record["job"]
         name = next(iter(job["Operation"]))
         operation = ops.get(name)
@@ -217,6 +206,23 @@ class JobRunner:
         outcome = self._run_tasks(context, operation, progress, threshold)
         self._after_run(outcome, progress)
 
+    def _activate(self) -> dict[str, Any] | None:
+        """Ready or Paused -> Active (an Active job was left by a crash: resume it).
+
+        Decided under the job's lock, so that a `s3bo pause` or a cancellation
+        that came after the worker chose this job still wins.
+        """
+        with self.jobs.update(self.job_id) as record:
+            status = JobStatus(record["job"]["Status"])
+            if status is S.PAUSED and is_held(record):
+                return None
+            if status in (S.READY, S.PAUSED):
+                transition(record["job"], S.ACTIVE, now=self.now())
+            elif status is not S.ACTIVE:
+                return None
+            record["engine"]["active_since"] = time.time()  # downtime after a crash is not counted
+            return record
+
     def _run_tasks(
         self,
         context: ops.TaskContext,
@@ -234,6 +240,8 @@ class JobRunner:
         def collect(done: set[Future[TaskResult]]) -> None:
             nonlocal stop
             for future in done:
+                if future.cancelled():
+                    continue  # never started: it stays to do, for a resume
                 result = future.result()
                 writer.append(result)
                 if self.on_result is not None:
@@ -250,20 +258,25 @@ class JobRunner:
             self.log.open_for_append() as writer,
             ThreadPoolExecutor(self.limits.concurrency, thread_name_prefix="s3bo-task") as pool,
         ):
-            for index, entry in self.log.tasks():
-                if stop is not None:
+            tasks = ((i, e) for i, e in self.log.tasks() if not progress.is_done(i))
+            while True:
+                while stop is None and len(in_flight) < window:
+                    task = next(tasks, None)
+                    if task is None:
+                        break
+                    in_flight.add(pool.submit(_run_task, operation, context, *task))
+                if not in_flight:
                     break
-                if progress.is_done(index):
-                    continue
-                in_flight.add(pool.submit(_run_task, operation, context, index, entry))
-                if len(in_flight) >= window:
-                    done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-                    collect(done)
+                done, in_flight = wait(
+                    in_flight, timeout=CHECKPOINT_SECONDS, return_when=FIRST_COMPLETED
+                )
+                collect(done)
                 if time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS:
                     last_checkpoint = time.monotonic()
                     stop = stop or self._checkpoint(progress)
-            done, _ = wait(in_flight)
-            collect(done)
+                if stop is not None:
+                    for future in in_flight:
+                        future.cancel()  # queued, not started: leave them undone
         return stop or "done"
 
     def _checkpoint(self, progress: Progress) -> str | None:
@@ -277,55 +290,43 @@ class JobRunner:
             return "cancel"
         return self.should_yield(job)
 
-    def _save_progress(self, record: dict[str, Any], progress: Progress) -> None:
+    def _save_progress(
+        self, record: dict[str, Any], progress: Progress, *, running: bool = True
+    ) -> None:
+        """Counts and the Active timer into the record; the timer is banked each time,
+        so that a crash loses at most one checkpoint's worth of it."""
         summary = record["job"]["ProgressSummary"]
         summary["NumberOfTasksSucceeded"] = progress.succeeded
         summary["NumberOfTasksFailed"] = progress.failed
         engine = record["engine"]
-        elapsed = float(engine.get("active_seconds", 0.0))
+        now = time.time()
         since = engine.get("active_since")
+        elapsed = float(engine.get("active_seconds", 0.0))
         if since is not None:
-            elapsed += time.time() - since
+            elapsed += max(0.0, now - since)
+        engine["active_seconds"] = elapsed
+        engine["active_since"] = now if running else None
         summary["Timers"] = {"ElapsedTimeInActiveSeconds": int(elapsed)}
 
-    def _stop_timer(self, record: dict[str, Any], progress: Progress) -> None:
-        engine = record["engine"]
-        since = engine.get("active_since")
-        if since is not None:
-            engine["active_seconds"] = float(engine.get("active_seconds", 0.0)) + (
-                time.time() - since
-            )
-        engine["active_since"] = None
-        self._save_progress(record, progress)
-
     def _after_run(self, outcome: str, progress: Progress) -> None:
-        def stopped(rec: dict[str, Any]) -> None:
-            self._stop_timer(rec, progress)
-
+        """Record where the tasks got to, whatever happened meanwhile; then move on."""
+        with self.jobs.update(self.job_id) as record:
+            self._save_progress(record, progress, running=False)
         if outcome == "done":
-            self._move({S.ACTIVE}, S.COMPLETING, change=stopped)
+            self._move({S.ACTIVE}, S.COMPLETING)
         elif outcome == "threshold":
             ran = progress.succeeded + progress.failed
-
-            def failed(rec: dict[str, Any]) -> None:
-                stopped(rec)
-                self._fail_reason(
-                    "TaskFailureThresholdExceeded",
-                    f"Job failed because the task failure rate exceeded the threshold: "
-                    f"{progress.failed} of {ran} tasks failed.",
-                )(rec)
-
-            self._move({S.ACTIVE}, S.FAILING, change=failed)
+            reason = self._fail_reason(
+                "TaskFailureThresholdExceeded",
+                f"Job failed because the task failure rate exceeded the threshold: "
+                f"{progress.failed} of {ran} tasks failed.",
+            )
+            self._move({S.ACTIVE}, S.FAILING, change=reason)
         elif outcome == "preempt":
-            self._move({S.ACTIVE}, S.PAUSING, S.PAUSED, change=stopped)
+            self._move({S.ACTIVE}, S.PAUSING, S.PAUSED)
         elif outcome == "pause":
-            self._move({S.PAUSING}, S.PAUSED, change=stopped)
-        elif outcome == "cancel":
-            self._move({S.CANCELLING}, change=stopped)
-        else:  # "interrupt": another job needs preparing; stay Active and come back
-            self._move({S.ACTIVE}, change=stopped)
-            return
-        self.finish()
+            self._move({S.PAUSING}, S.PAUSED)
+        self.finish()  # Completing, Failing or Cancelling (whoever moved it there)
 
     # -- the end ----------------------------------------------------------------
 
@@ -340,7 +341,9 @@ class JobRunner:
         if final is None:
             return
         summary = job["ProgressSummary"]
-        ran = summary.get("NumberOfTasksSucceeded", 0) + summary.get("NumberOfTasksFailed", 0)
+        # The task log is the truth (the summary may predate a crash).
+        progress = self.log.recover(summary.get("TotalNumberOfTasks", 0))
+        ran = progress.succeeded + progress.failed
         change = None
         report = job.get("Report", {})
         if report.get("Enabled") and ran > 0:
@@ -354,7 +357,13 @@ class JobRunner:
             except (S3Error, OSError) as exc:
                 logs.get().warning("job %s: completion report not written: %s", self.job_id, exc)
                 change = self._fail_reason(reports.WRITE_FAILED_CODE, reports.WRITE_FAILED_REASON)
-        self._move({status}, final, change=change)
+
+        def wrap_up(rec: dict[str, Any]) -> None:
+            self._save_progress(rec, progress, running=False)
+            if change is not None:
+                change(rec)
+
+        self._move({status}, final, change=wrap_up)
 
 
 def _run_task(

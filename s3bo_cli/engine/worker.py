@@ -166,6 +166,7 @@ class Worker:
                     with JobStore(other.ns).update(other.job_id) as record:
                         if record["job"]["Status"] == source.value:
                             transition(record["job"], target, now=clock.now_iso())
+                            record["engine"]["active_since"] = None  # its timer stopped
 
     def run(self, *, burst: bool = False) -> int:
         """Serve jobs; returns how many steps ran. Raises WorkerBusy if another worker runs."""

@@ -10,6 +10,8 @@ from urllib.parse import quote
 
 import pytest
 
+from s3bo_cli import ops
+from s3bo_cli.engine import runner, worker
 from s3bo_cli.engine.worker import Worker
 from s3bo_cli.stores.dirstore import DirStore
 from tests.conftest import ROLE
@@ -74,3 +76,34 @@ def run_worker(state_dir: Path) -> Callable[[], int]:
         return Worker(state_dir, limits=RunLimits(concurrency=concurrency)).run(burst=True)
 
     return run
+
+
+@pytest.fixture
+def act_at_task(monkeypatch):
+    """Run ``action`` once, from inside the task that is the ``n``th to start."""
+
+    def install(n, action):
+        real = ops.get("S3PutObjectTagging")
+        calls = {"count": 0}
+
+        def tagging(ctx, entry):
+            calls["count"] += 1
+            if calls["count"] == n:
+                action()
+            return real(ctx, entry)
+
+        monkeypatch.setattr(ops, "get", lambda name: tagging)
+        monkeypatch.setattr(runner, "CHECKPOINT_SECONDS", 0.0)
+        monkeypatch.setattr(worker, "SCAN_INTERVAL", 0.0)
+
+    return install
+
+
+def statuses(state_dir, job_id):
+    path = state_dir / "accounts" / "123456789012" / "us-east-1" / "events.jsonl"
+    events = [json.loads(line) for line in path.read_text().splitlines()]
+    return [
+        e["serviceEventDetails"]["status"]
+        for e in events
+        if e["serviceEventDetails"]["jobId"] == job_id
+    ]

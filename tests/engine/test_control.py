@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.engine.conftest import job_args, put_manifest
-from tests.engine.test_scheduling import act_at_task, statuses  # noqa: F401  (fixture)
+from tests.engine.conftest import job_args, put_manifest, statuses
 
 TAG_OP = {"S3PutObjectTagging": {"TagSet": [{"Key": "k", "Value": "v"}]}}
 
@@ -39,7 +38,7 @@ def test_pause_a_ready_job_then_resume(s3bo, store, run_worker, state_dir):
     assert status(s3bo, job_id) == "Complete"
 
 
-def test_pause_a_running_job(s3bo, store, run_worker, state_dir, act_at_task):  # noqa: F811
+def test_pause_a_running_job(s3bo, store, run_worker, state_dir, act_at_task):
     job_id = s3bo(*job_args(TAG_OP, seed(store, 100))).json["JobId"]
     act_at_task(10, lambda: s3bo("pause", job_id))
     run_worker(concurrency=1)

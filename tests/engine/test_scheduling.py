@@ -10,44 +10,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from s3bo_cli import ops
-from s3bo_cli.engine import runner, worker
-from tests.engine.conftest import job_args, put_manifest
+from tests.engine.conftest import job_args, put_manifest, statuses
 
 TAG_OP = {"S3PutObjectTagging": {"TagSet": [{"Key": "k", "Value": "v"}]}}
-
-
-@pytest.fixture
-def act_at_task(monkeypatch):
-    """Run ``action`` once, from inside the task that is the ``n``th to start."""
-
-    def install(n, action):
-        real = ops.get("S3PutObjectTagging")
-        calls = {"count": 0}
-
-        def tagging(ctx, entry):
-            calls["count"] += 1
-            if calls["count"] == n:
-                action()
-            return real(ctx, entry)
-
-        monkeypatch.setattr(ops, "get", lambda name: tagging)
-        monkeypatch.setattr(runner, "CHECKPOINT_SECONDS", 0.0)
-        monkeypatch.setattr(worker, "SCAN_INTERVAL", 0.0)
-
-    return install
-
-
-def statuses(state_dir, job_id):
-    path = state_dir / "accounts" / "123456789012" / "us-east-1" / "events.jsonl"
-    events = [json.loads(line) for line in path.read_text().splitlines()]
-    return [
-        e["serviceEventDetails"]["status"]
-        for e in events
-        if e["serviceEventDetails"]["jobId"] == job_id
-    ]
 
 
 def seed(store, count, bucket="photos"):

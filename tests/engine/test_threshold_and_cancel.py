@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from s3bo_cli.engine import manifests
-from tests.engine.conftest import job_args, put_manifest
-from tests.engine.test_scheduling import act_at_task, statuses  # noqa: F401  (fixture)
+from tests.engine.conftest import job_args, put_manifest, statuses
 
 TAG_OP = {"S3PutObjectTagging": {"TagSet": [{"Key": "k", "Value": "v"}]}}
 
@@ -82,7 +81,7 @@ def test_cancel_while_ready(s3bo, store, state_dir, run_worker):
     assert statuses(state_dir, job_id) == ["New", "Preparing", "Ready", "Cancelled"]
 
 
-def test_cancel_while_pausing(s3bo, store, run_worker, state_dir, act_at_task):  # noqa: F811
+def test_cancel_while_pausing(s3bo, store, run_worker, state_dir, act_at_task):
     job_id = seeded_job(s3bo, store, 100)
     replies = []
 
