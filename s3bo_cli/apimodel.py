@@ -137,3 +137,22 @@ def output_shape_name(op: str) -> str | None:
 def enum_values(shape_name: str) -> list[str]:
     """The enum values of a string shape (e.g. ``JobStatus``)."""
     return list(shape(shape_name).get("enum", []))
+
+
+def ordered(shape_name: str, value: Any) -> Any:
+    """``value`` with every structure's members in the model's order, as the service
+    sends them (members the model does not know keep their place at the end)."""
+    definition = shape(shape_name)
+    kind = definition["type"]
+    if kind == "structure" and isinstance(value, dict):
+        members = definition.get("members", {})
+        result = {
+            name: ordered(members[name]["shape"], value[name]) for name in members if name in value
+        }
+        result.update({k: v for k, v in value.items() if k not in members})
+        return result
+    if kind == "list" and isinstance(value, list):
+        return [ordered(definition["member"]["shape"], item) for item in value]
+    if kind == "map" and isinstance(value, dict):
+        return {k: ordered(definition["value"]["shape"], v) for k, v in value.items()}
+    return value

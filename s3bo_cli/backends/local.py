@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from s3bo_cli import validation
+from s3bo_cli import apimodel, validation
 from s3bo_cli.config import LOCAL_DEFAULT_ACCOUNT, Settings
 from s3bo_cli.engine.jobstore import JobStore
 from s3bo_cli.engine.service import JobService
-from s3bo_cli.engine.states import TERMINAL, JobStatus
+from s3bo_cli.errors import S3boError
 from s3bo_cli.state.layout import Namespace
-
-#: Statuses in which a job waits for nobody but the worker.
-_NEEDS_WORKER = frozenset(s.value for s in JobStatus) - {s.value for s in TERMINAL} - {"Suspended"}
 
 _METHODS = {
     "CreateJob": JobService.create_job,
@@ -102,19 +99,47 @@ class LocalBackend:
             params["ClientRequestToken"] = str(uuid.uuid4())
         validation.check_service_side(operation, params)
         result = method(self.service(params["AccountId"], engine), params)
-        if self.autostart and _wants_worker(operation, result):
-            from s3bo_cli.engine.autostart import ensure_worker
-
-            ensure_worker(self.settings.state_dir)
+        output = apimodel.output_shape_name(operation)
+        if output and result:
+            result = apimodel.ordered(output, result)  # nested members too, as on the wire
+        if self.autostart:
+            self._start_worker_if_needed(
+                params["AccountId"], _touched_jobs(operation, params, result)
+            )
         return result
 
+    def _start_worker_if_needed(
+        self, account_id: str, touched: list[tuple[str, str | None]]
+    ) -> None:
+        """Start a worker when one of these jobs needs it (the worker's own rule)."""
+        from s3bo_cli.engine.control import WORKER_STATUSES, needs_worker
 
-def _wants_worker(operation: str, result: dict[str, Any]) -> bool:
-    """Whether the call left a job that only the worker can move on."""
-    if operation in ("CreateJob", "UpdateJobStatus", "UpdateJobPriority"):
-        return True
-    if operation == "DescribeJob":
-        return result["Job"]["Status"] in _NEEDS_WORKER
+        jobs = JobStore(self.namespace(account_id))
+        for job_id, status in touched:
+            if status is not None and status not in {"Paused", "Suspended"}:
+                wanted = status in {s.value for s in WORKER_STATUSES}
+            else:  # a held pause or an expired confirmation: the record decides
+                try:
+                    wanted = needs_worker(jobs.load(job_id))
+                except S3boError:
+                    continue
+            if wanted:
+                from s3bo_cli.engine.autostart import ensure_worker
+
+                ensure_worker(self.settings.state_dir)
+                return
+
+
+def _touched_jobs(
+    operation: str, params: dict[str, Any], result: dict[str, Any]
+) -> list[tuple[str, str | None]]:
+    """(JobId, Status if the result shows it) of the jobs a call created, changed or showed."""
     if operation == "ListJobs":
-        return any(job["Status"] in _NEEDS_WORKER for job in result["Jobs"])
-    return False
+        return [(job["JobId"], job["Status"]) for job in result["Jobs"]]
+    if operation == "DescribeJob":
+        return [(params["JobId"], result["Job"]["Status"])]
+    if operation == "CreateJob":
+        return [(result["JobId"], "New")]
+    if operation in ("UpdateJobStatus", "UpdateJobPriority"):
+        return [(params["JobId"], None)]
+    return []

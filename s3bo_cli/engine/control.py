@@ -8,11 +8,12 @@ Paused job.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from s3bo_cli import clock
 from s3bo_cli.engine.jobstore import JobStore
-from s3bo_cli.engine.states import JobStatus, transition
+from s3bo_cli.engine.states import TERMINAL, JobStatus, transition
 from s3bo_cli.errors import JobStatusException
 
 S = JobStatus
@@ -50,3 +51,26 @@ def resume_job(jobs: JobStore, job_id: str) -> dict[str, Any]:
 def is_held(record: dict[str, Any]) -> bool:
     """True while a user pause keeps the job from being scheduled."""
     return bool(record.get("engine", {}).get("user_paused"))
+
+
+#: A job in one of these statuses always has work for the worker.
+WORKER_STATUSES = frozenset(JobStatus) - TERMINAL - {S.SUSPENDED, S.PAUSED}
+#: Confirmation must come within this long of entering Suspended.
+SUSPENDED_TIMEOUT = timedelta(days=30)
+
+
+def confirmation_expired(job: dict[str, Any]) -> bool:
+    """A Suspended job left unconfirmed for more than 30 days (it is to fail)."""
+    since = job.get("SuspendedDate")
+    return isinstance(since, str) and clock.now() - clock.parse(since) > SUSPENDED_TIMEOUT
+
+
+def needs_worker(record: dict[str, Any]) -> bool:
+    """Whether only the worker can move this job on: the one rule for the worker's
+    scheduling and for starting a worker on demand."""
+    status = JobStatus(record["job"]["Status"])
+    if status is S.PAUSED:
+        return not is_held(record)
+    if status is S.SUSPENDED:
+        return confirmation_expired(record["job"])
+    return status in WORKER_STATUSES

@@ -11,12 +11,11 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from s3bo_cli import clock, logs, ops
 from s3bo_cli.engine import manifests, notify, reports
-from s3bo_cli.engine.control import is_held
+from s3bo_cli.engine.control import confirmation_expired, is_held
 from s3bo_cli.engine.jobstore import JobStore
 from s3bo_cli.engine.manifests import ManifestEntry, ManifestError
 from s3bo_cli.engine.states import JobStatus, transition
@@ -30,7 +29,6 @@ S = JobStatus
 THRESHOLD_MIN_TASKS = 1000
 #: ... a failed fraction above this fails the job.
 THRESHOLD_FRACTION = 0.5
-SUSPENDED_TIMEOUT = timedelta(days=30)
 CHECKPOINT_SECONDS = 0.2
 
 
@@ -159,8 +157,7 @@ class JobRunner:
         self._move({S.PREPARING}, target, change=prepared)
 
     def expire_suspended(self, record: dict[str, Any]) -> None:
-        since = record["job"].get("SuspendedDate")
-        if since and clock.now() - clock.parse(since) > SUSPENDED_TIMEOUT:
+        if confirmation_expired(record["job"]):
             self._move(
                 {S.SUSPENDED},
                 S.FAILED,

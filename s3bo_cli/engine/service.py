@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from s3bo_cli import apimodel, clock
+from s3bo_cli import clock
 from s3bo_cli.engine import requests
 from s3bo_cli.engine.jobstore import JobStore
 from s3bo_cli.engine.states import (
@@ -41,12 +41,6 @@ def request_hash(params: dict[str, Any]) -> str:
     """A digest of a CreateJob request, token excluded, for idempotency checks."""
     body = {k: v for k, v in params.items() if k != "ClientRequestToken"}
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _ordered(job: dict[str, Any]) -> dict[str, Any]:
-    """The descriptor with its members in the model's order, as the service sends them."""
-    order = apimodel.shape("JobDescriptor")["members"]
-    return {name: job[name] for name in order if name in job}
 
 
 def _encode_token(job: dict[str, Any]) -> str:
@@ -134,7 +128,7 @@ class JobService:
 
     def describe_job(self, params: dict[str, Any]) -> dict[str, Any]:
         record = self.store.load(params["JobId"])
-        return {"Job": _ordered(record["job"])}
+        return {"Job": record["job"]}
 
     def list_jobs(self, params: dict[str, Any]) -> dict[str, Any]:
         statuses = set(params.get("JobStatuses") or ())

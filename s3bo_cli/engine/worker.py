@@ -19,9 +19,9 @@ from filelock import Timeout
 
 from s3bo_cli import clock, logs
 from s3bo_cli.engine.autostart import worker_dir, worker_lock
-from s3bo_cli.engine.control import is_held
+from s3bo_cli.engine.control import needs_worker
 from s3bo_cli.engine.jobstore import JobStore
-from s3bo_cli.engine.runner import SUSPENDED_TIMEOUT, JobRunner, RunLimits
+from s3bo_cli.engine.runner import JobRunner, RunLimits
 from s3bo_cli.engine.states import JobStatus, transition
 from s3bo_cli.state.layout import Namespace, namespaces
 from s3bo_cli.stores.base import ObjectStore
@@ -102,13 +102,9 @@ class Worker:
         found = []
         for ns in namespaces(self.state_dir):
             for record in JobStore(ns).records():
-                job = record["job"]
-                status = JobStatus(job["Status"])
-                if status is S.SUSPENDED and not _suspended_too_long(job):
-                    continue
-                if status is S.PAUSED and is_held(record):
-                    continue  # `s3bo pause`: wait for `s3bo resume`
-                if status in FINISHING | PREPARING | RUNNABLE | {S.SUSPENDED}:
+                if needs_worker(record):
+                    job = record["job"]
+                    status = JobStatus(job["Status"])
                     found.append(
                         Candidate(ns, job["JobId"], status, job["Priority"], job["CreationTime"])
                     )
@@ -175,24 +171,32 @@ class Worker:
             lock.acquire(timeout=2)
         except Timeout:
             raise WorkerBusy(f"another worker is serving {self.state_dir}") from None
-        try:
-            (worker_dir(self.state_dir) / "worker.pid").write_text(f"{os.getpid()}\n")
-            steps, idle_since = 0, time.monotonic()
-            while True:
-                if self.run_once():
-                    steps += 1
-                    idle_since = time.monotonic()
-                    continue
-                if burst or time.monotonic() - idle_since >= self.idle_timeout:
-                    return steps
-                time.sleep(self.poll_interval)
-        finally:
-            lock.release()
+        steps = 0
+        while True:
+            try:
+                steps += self._serve(burst=burst)
+            finally:
+                lock.release()
+            # A command that ran while this worker was deciding to leave saw the lock
+            # held and started no worker: look once more, now that the lock is free.
+            if burst or not self.candidates():
+                return steps
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                return steps  # another worker took over
 
-
-def _suspended_too_long(job: dict[str, Any]) -> bool:
-    since = job.get("SuspendedDate")
-    return isinstance(since, str) and clock.now() - clock.parse(since) > SUSPENDED_TIMEOUT
+    def _serve(self, *, burst: bool) -> int:
+        (worker_dir(self.state_dir) / "worker.pid").write_text(f"{os.getpid()}\n")
+        steps, idle_since = 0, time.monotonic()
+        while True:
+            if self.run_once():
+                steps += 1
+                idle_since = time.monotonic()
+                continue
+            if burst or time.monotonic() - idle_since >= self.idle_timeout:
+                return steps
+            time.sleep(self.poll_interval)
 
 
 #: Where a broken job goes, one locked step at a time.

@@ -394,3 +394,21 @@ def test_account_id_from_environment_and_config(s3bo, make_job, tmp_path, monkey
     assert s3bo("configure", "set", "account_id", "444455556666").exit_code == 0
     job_id = make_job()
     assert ":444455556666:job/" in s3bo("describe-job", "--job-id", job_id).json["Job"]["JobArn"]
+
+
+def test_nested_members_come_back_in_the_services_order(s3bo):
+    run = s3bo(
+        *create_args(
+            "--operation", '{"S3PutObjectTagging": {"TagSet": [{"Value": "v", "Key": "k"}]}}',
+            "--report", "Enabled=true,Bucket=arn:aws:s3:::r,Format=Report_CSV_20180820",
+            "--manifest",
+            '{"Location": {"ETag": "e", "ObjectArn": "arn:aws:s3:::b/m.csv"},'
+            ' "Spec": {"Fields": ["Bucket", "Key"], "Format": "S3BatchOperations_CSV_20180820"}}',
+            "--no-lint",
+        )
+    )  # fmt: skip
+    job = s3bo("describe-job", "--job-id", run.json["JobId"]).json["Job"]
+    assert list(job["Report"]) == ["Bucket", "Format", "Enabled"]
+    assert list(job["Manifest"]) == ["Spec", "Location"]
+    assert list(job["Manifest"]["Location"]) == ["ObjectArn", "ETag"]
+    assert list(job["Operation"]["S3PutObjectTagging"]["TagSet"][0]) == ["Key", "Value"]

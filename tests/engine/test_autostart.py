@@ -79,3 +79,17 @@ def test_wait_for_an_unknown_job(s3bo):
     run = s3bo("wait", "00000000-0000-4000-8000-000000000000")
     assert run.exit_code == 254
     assert "NotFoundException" in run.stderr
+
+
+def test_a_job_held_by_pause_starts_no_worker(s3bo, store, state_dir, monkeypatch):
+    from s3bo_cli.engine.worker import Worker
+
+    store.create_bucket("photos")
+    store.put_object("photos", "a", b"x")
+    job_id = s3bo(*job_args(TAG_OP, put_manifest(store, [("photos", "a")]))).json["JobId"]
+    Worker(state_dir).run_once()  # Ready
+    s3bo("pause", job_id)
+    monkeypatch.delenv("S3BO_NO_AUTOSTART")
+    assert s3bo("describe-job", "--job-id", job_id).json["Job"]["Status"] == "Paused"
+    assert s3bo("list-jobs").exit_code == 0
+    assert not (state_dir / "worker" / "worker.log").exists()  # nothing was spawned
