@@ -14,7 +14,7 @@ class ExitCode(IntEnum):
     """Process exit codes, as the aws CLI v2 uses them."""
 
     OK = 0
-    JOB_UNSUCCESSFUL = 1  # `s3bo wait`: the job ended Failed or Cancelled
+    JOB_FAILED = 1  # `s3bo wait` / `watch`: a job ended Failed (Cancelled is 2)
     USAGE = 252  # bad command line or parameter
     CONFIG = 253  # configuration or credentials problem
     SERVICE = 254  # the service (or the local engine) returned an error
@@ -157,7 +157,10 @@ class S3Error(S3boError):
 
     ``code`` and ``http_status`` are what Amazon S3 would return
     (``NoSuchKey``/404, ``AccessDenied``/403, ``InvalidObjectState``/403, ...).
+    Raised to a command (``store``, ``manifest``), it is a service error: exit 254.
     """
+
+    exit_code = ExitCode.SERVICE
 
     def __init__(self, code: str, http_status: int, message: str) -> None:
         super().__init__(message)

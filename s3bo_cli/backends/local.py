@@ -89,9 +89,9 @@ class LocalBackend:
         """Run one job operation; ``engine`` adds local-only job settings (CreateJob)."""
         method = _METHODS.get(operation)
         if method is None:
-            raise validation.validation_error(
-                "CreateJob", f"Operation {operation} is not supported"
-            )
+            from s3bo_cli.errors import InvalidRequestException
+
+            raise InvalidRequestException(f"The local engine has no operation {operation}")
         params = dict(params)
         if operation == "CreateJob" and "ClientRequestToken" not in params:
             import uuid

@@ -111,6 +111,9 @@ class RootGroup(click.Group):
         except S3boError as exc:
             _report(ctx, exc)
             ctx.exit(exc.exit_code)
+        except OSError as exc:
+            _report(ctx, exc)
+            ctx.exit(ExitCode.OTHER)
         except KeyboardInterrupt:
             click.echo("", err=True)
             ctx.exit(ExitCode.INTERRUPTED)
@@ -130,7 +133,8 @@ class RootGroup(click.Group):
             sys.exit(ExitCode.OK)
         except click.UsageError as exc:
             hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
-            click.echo(f"s3bo: error: {exc.format_message()}{hint}", err=True)
+            message = " ".join(exc.format_message().split())  # always one line
+            click.echo(f"s3bo: error: {message}{hint}", err=True)
             sys.exit(ExitCode.USAGE)
         except click.ClickException as exc:
             exc.show()
@@ -151,10 +155,16 @@ def _report(ctx: click.Context, exc: BaseException) -> None:
         import traceback
 
         traceback.print_exception(exc)
-    if isinstance(exc, S3boError):
-        from s3bo_cli.errors import ServiceError
+    from s3bo_cli.errors import S3Error, ServiceError
 
-        text = str(exc) if isinstance(exc, ServiceError) else f"s3bo: error: {exc}"
+    if isinstance(exc, ServiceError):
+        text = str(exc)
+    elif isinstance(exc, S3Error):  # a call to S3 itself, printed as the aws CLI prints it
+        text = f"An error occurred ({exc.code}): {exc.message}"
+    elif isinstance(exc, S3boError):
+        text = f"s3bo: error: {exc}"
+    elif isinstance(exc, OSError) and exc.filename:  # a local file: the user's to fix
+        text = f"s3bo: error: {exc.strerror or exc}: {exc.filename}"
     else:
         text = f"s3bo: unexpected error: {type(exc).__name__}: {exc}"
         if not debug:

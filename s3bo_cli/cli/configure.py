@@ -82,6 +82,8 @@ def set_value(ctx: click.Context, key: str, value: str) -> None:
     Example:
       s3bo configure set region eu-west-1
     """
+    if key == "account_id" and not (len(value) == 12 and value.isdigit()):
+        raise UsageError(f"account_id must be 12 digits, not {value!r}")
     if key == "backend" and value not in config.BACKENDS:
         raise UsageError(f"backend must be one of {', '.join(config.BACKENDS)}")
     if key == "output" and value not in config.OUTPUTS:

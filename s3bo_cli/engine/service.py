@@ -65,13 +65,11 @@ class JobService:
         store: JobStore,
         *,
         now: Callable[[], str] = clock.now_iso,
-        on_change: Callable[[str], None] | None = None,
         engine_defaults: dict[str, Any] | None = None,
     ) -> None:
         self.store = store
         self.engine_defaults = engine_defaults or {}
         self.now = now
-        self.on_change = on_change or (lambda job_id: None)
 
     @property
     def account_id(self) -> str:
@@ -113,15 +111,13 @@ class JobService:
             "ManifestGenerator": params.get("ManifestGenerator"),
         }
         job = {k: v for k, v in job.items() if v is not None}
-        created_id, created = self.store.create(
+        created_id, _ = self.store.create(
             job=job,
             tags=list(params.get("Tags", [])),
             token=params["ClientRequestToken"],
             request_hash=request_hash(params),
             engine=dict(self.engine_defaults),
         )
-        if created:
-            self.on_change(created_id)
         return {"JobId": created_id}
 
     # -- reading ----------------------------------------------------------------
@@ -168,7 +164,6 @@ class JobService:
     def update_job_priority(self, params: dict[str, Any]) -> dict[str, Any]:
         with self.store.update(params["JobId"]) as record:
             record["job"]["Priority"] = params["Priority"]
-        self.on_change(params["JobId"])
         return {"JobId": params["JobId"], "Priority": params["Priority"]}
 
     def update_job_status(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -197,7 +192,6 @@ class JobService:
             transition(job, target, now=self.now())
             if reason is not None:
                 job["StatusUpdateReason"] = reason
-        self.on_change(job_id)
         result = {"JobId": job_id, "Status": target.value}
         if reason is not None:
             result["StatusUpdateReason"] = reason

@@ -31,7 +31,7 @@ class JobStatus(str, Enum):
 
 S = JobStatus
 
-#: Allowed transitions, as the seed documents draw them (see docs/lifecycle in README).
+#: Allowed transitions, as the service's documentation draws them (README: the local engine).
 TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     S.NEW: frozenset({S.PREPARING, S.CANCELLED, S.FAILING, S.FAILED}),
     S.PREPARING: frozenset({S.SUSPENDED, S.READY, S.FAILING, S.FAILED, S.CANCELLED}),

@@ -146,3 +146,42 @@ def test_no_command_prints_the_help(s3bo):
         run = s3bo(*args)
         assert run.exit_code == 0, args
         assert "Usage:" in run.stdout and "error" not in run.stderr
+
+
+def test_a_bad_parameter_is_252_before_any_manifest_lookup(s3bo):
+    run = s3bo(
+        "create-job", "--priority", "-1", "--role-arn", "arn:aws:iam::123456789012:role/b",
+        "--operation", "S3DeleteObjectTagging={}", "--report", "Enabled=false",
+        "--manifest", "Spec={Format=S3BatchOperations_CSV_20180820,Fields=[Bucket,Key]},"
+        "Location={ObjectArn=arn:aws:s3:::nobucket/m.csv}",
+    )  # fmt: skip
+    assert run.exit_code == 252
+    assert "Priority" in run.stderr
+
+
+def test_local_file_and_s3_errors_are_one_clear_line(s3bo, tmp_path):
+    assert s3bo("store", "mb", "s3://bkt").exit_code == 0
+    missing = s3bo("store", "get", "s3://bkt/nokey", str(tmp_path / "out"))
+    assert missing.exit_code == 254
+    assert missing.stderr == ("An error occurred (NoSuchKey): The specified key does not exist.\n")
+    (tmp_path / "f").write_text("x")
+    assert s3bo("store", "put", str(tmp_path / "f"), "s3://bkt/f").exit_code == 0
+    unwritable = s3bo("store", "get", "s3://bkt/f", "/nonexistent/dir/out")
+    assert unwritable.exit_code == 255
+    assert unwritable.stderr.startswith("s3bo: error: No such file or directory: ")
+    assert "unexpected" not in unwritable.stderr
+    assert len(unwritable.stderr.strip().splitlines()) == 1
+
+
+def test_usage_errors_are_one_line_even_for_choices(s3bo):
+    run = s3bo("update-job-status", "--job-id", "abcdefgh")
+    assert run.exit_code == 252
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert "--requested-job-status" in run.stderr
+
+
+def test_configure_refuses_a_malformed_account_id(s3bo):
+    run = s3bo("configure", "set", "account_id", "abc")
+    assert run.exit_code == 252
+    assert "12 digits" in run.stderr
+    assert s3bo("configure", "get", "account_id").exit_code == 1  # nothing was written
