@@ -56,14 +56,34 @@ class JobStore:
         """Store a new job unless ``token`` already made one; returns (JobId, created)."""
         token_file = self.ns.token_file(token)
         with _lock(self.ns.lock_file):
+            job_id = job["JobId"]
             if token_file.exists():
                 claimed = read_json(token_file, kind="token")
                 if claimed.get("request_hash") != request_hash:
                     raise IdempotencyException(
                         "The ClientRequestToken was already used with a different request."
                     )
-                return claimed["job_id"], False
-            job_id = job["JobId"]
+                if self.ns.job_file(claimed["job_id"]).exists():
+                    return claimed["job_id"], False
+                # A crash came between the token and the job: finish that creation.
+                job_id = claimed["job_id"]
+                job = {
+                    **job,
+                    "JobId": job_id,
+                    "JobArn": job["JobArn"].rsplit("/", 1)[0] + "/" + job_id,
+                }
+            else:
+                # The token first: a retry after a crash then finds it and no second job.
+                write_json(
+                    token_file,
+                    {
+                        "kind": "token",
+                        "schema_version": SCHEMA_VERSION,
+                        "token": token,
+                        "job_id": job_id,
+                        "request_hash": request_hash,
+                    },
+                )
             record = {
                 "kind": "job",
                 "schema_version": SCHEMA_VERSION,
@@ -73,16 +93,6 @@ class JobStore:
             }
             write_json(self.ns.job_file(job_id), record)
             self._event(job, "JobCreated")
-            write_json(
-                token_file,
-                {
-                    "kind": "token",
-                    "schema_version": SCHEMA_VERSION,
-                    "token": token,
-                    "job_id": job_id,
-                    "request_hash": request_hash,
-                },
-            )
             return job_id, True
 
     # -- reading ----------------------------------------------------------------

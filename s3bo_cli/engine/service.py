@@ -12,7 +12,7 @@ from typing import Any
 
 from s3bo_cli import clock
 from s3bo_cli.engine import requests
-from s3bo_cli.engine.jobstore import JobStore
+from s3bo_cli.engine.jobstore import JobStore, not_found
 from s3bo_cli.engine.states import (
     CANCEL_VIA_CANCELLING,
     CANCELLABLE,
@@ -41,6 +41,14 @@ def request_hash(params: dict[str, Any]) -> str:
     """A digest of a CreateJob request, token excluded, for idempotency checks."""
     body = {k: v for k, v in params.items() if k != "ClientRequestToken"}
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _expired(job: dict[str, Any]) -> bool:
+    """Ended more than 90 days ago: the service has deleted it."""
+    if job["Status"] not in {s.value for s in TERMINAL}:
+        return False
+    ended = job.get("TerminationDate", job["CreationTime"])
+    return clock.parse(ended) < clock.now() - RETENTION
 
 
 def _encode_token(job: dict[str, Any]) -> str:
@@ -124,20 +132,19 @@ class JobService:
 
     def describe_job(self, params: dict[str, Any]) -> dict[str, Any]:
         record = self.store.load(params["JobId"])
+        if _expired(record["job"]):
+            raise not_found(params["JobId"])  # deleted 90 days after it ended
         return {"Job": record["job"]}
 
     def list_jobs(self, params: dict[str, Any]) -> dict[str, Any]:
         statuses = set(params.get("JobStatuses") or ())
         limit = params.get("MaxResults") or DEFAULT_MAX_RESULTS
         after = _decode_token(params["NextToken"]) if params.get("NextToken") else None
-        cutoff = clock.iso(clock.now() - RETENTION)
         jobs = []
         for record in self.store.records():
             job = record["job"]
-            if (
-                job["Status"] in TERMINAL
-                and job.get("TerminationDate", job["CreationTime"]) < cutoff
-            ):
+            if _expired(job):
+                self.store.delete(job["JobId"])  # past its retention, as the service does
                 continue
             if statuses and job["Status"] not in statuses:
                 continue

@@ -124,3 +124,32 @@ def test_start_up_imports_neither_boto3_nor_rich(state_dir, make_job):
     )
     assert run.stderr.strip().splitlines()[-1] == "[]"
     assert json.loads(run.stdout)["Jobs"]
+
+
+def _namespace(state_dir):
+    from s3bo_cli.engine.jobstore import JobStore
+    from s3bo_cli.state.layout import Namespace
+
+    return JobStore(Namespace(state_dir, "123456789012", "us-east-1"))
+
+
+def test_a_crash_between_token_and_job_makes_no_second_job(s3bo, state_dir, make_job):
+    job_id = make_job("--client-request-token", "tok-crash")
+    job_file(state_dir, job_id).unlink()  # as if the process died before writing the job
+    again = s3bo(*create_args("--client-request-token", "tok-crash"))
+    assert again.json == {"JobId": job_id}
+    jobs = s3bo("list-jobs").json["Jobs"]
+    assert [j["JobId"] for j in jobs] == [job_id]
+    assert s3bo("describe-job", "--job-id", job_id).json["Job"]["JobArn"].endswith(job_id)
+
+
+def test_jobs_ended_more_than_90_days_ago_are_gone(s3bo, state_dir, make_job):
+    old, recent = make_job(), make_job()
+    for job_id in (old, recent):
+        s3bo("update-job-status", "--job-id", job_id, "--requested-job-status", "Cancelled")
+    with _namespace(state_dir).update(old) as record:
+        record["job"]["TerminationDate"] = "2020-01-01T00:00:00.000Z"
+    run = s3bo("describe-job", "--job-id", old)
+    assert run.exit_code == 254 and "NotFoundException" in run.stderr
+    assert [j["JobId"] for j in s3bo("list-jobs").json["Jobs"]] == [recent]
+    assert not job_file(state_dir, old).exists()  # deleted, as the service deletes it
