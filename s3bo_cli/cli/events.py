@@ -61,8 +61,9 @@ def events(
       s3bo events "$JOB" --follow                  # until the job ends
       s3bo events --since 2026-11-24T00:00:00Z --eventbridge | jq .detail.eventName
     """
-    from s3bo_cli.engine import notify
+    from s3bo_cli.engine import events
     from s3bo_cli.engine.jobstore import JobStore
+    from s3bo_cli.engine.states import TERMINAL
     from s3bo_cli.state.layout import Namespace
 
     if app.settings.backend != "local":
@@ -72,19 +73,21 @@ def events(
     jobs = JobStore(ns)
     if job_id is not None:
         jobs.load(job_id)  # NotFoundException for an unknown job
-    log = notify.EventLog(ns, data_events=data_events)
+    log = events.EventLog(ns, data_events=data_events)
     printer = _Printer(app, follow=follow, eventbridge=eventbridge, one_job=job_id is not None)
 
     def wanted(batch: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         for event in batch:
-            if job_id is not None and notify.job_id_of(event) != job_id:
+            if job_id is not None and events.job_id_of(event) != job_id:
                 continue
             if start is not None and _time(event) < start:
                 continue
             yield event
 
     def job_ended() -> bool:
-        return job_id is not None and jobs.load(job_id)["job"]["Status"] in notify.TERMINAL_STATUSES
+        return job_id is not None and jobs.load(job_id)["job"]["Status"] in {
+            s.value for s in TERMINAL
+        }
 
     try:
         with printer:
@@ -120,7 +123,7 @@ def _time(event: dict[str, Any]) -> datetime:
 
 def row(event: dict[str, Any]) -> tuple[str, str, str, str, str]:
     """Time, job, event, status and failure codes of a status or data event."""
-    from s3bo_cli.engine.notify import job_id_of
+    from s3bo_cli.engine.events import job_id_of
 
     moment = str(event.get("eventTime", "")).replace("T", " ").rstrip("Z")
     details = event.get("serviceEventDetails")
@@ -157,7 +160,7 @@ class _Printer:
         return self
 
     def show(self, batch: Iterable[dict[str, Any]]) -> None:
-        from s3bo_cli.engine.notify import eventbridge
+        from s3bo_cli.engine.events import eventbridge
 
         for event in batch:
             if self.fmt == "json":

@@ -27,6 +27,14 @@ def _lock(path: Path) -> FileLock:
     return FileLock(str(path), timeout=LOCK_TIMEOUT)
 
 
+def job_tag(record: dict[str, Any], key: str) -> str | None:
+    """The value of one of the job's tags (None when it has no such tag)."""
+    for item in record.get("tags") or ():
+        if item.get("Key") == key:
+            return str(item.get("Value", ""))
+    return None
+
+
 def not_found(job_id: str) -> NotFoundException:
     return NotFoundException(f"The specified job does not exist: {job_id}")
 
@@ -141,7 +149,7 @@ class JobStore:
 
     @property
     def events_file(self) -> Path:
-        return self.ns.root / "events.jsonl"
+        return self.ns.root / events.EVENTS_FILE
 
     def _event(self, job: dict[str, Any], name: str) -> None:
         event = events.status_event(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from s3bo_cli import clock, logs, ops
-from s3bo_cli.engine import manifests, notify, reports
+from s3bo_cli.engine import dataevents, manifests, notify, reports
 from s3bo_cli.engine.control import confirmation_expired, is_held
 from s3bo_cli.engine.jobstore import JobStore
 from s3bo_cli.engine.manifests import ManifestEntry, ManifestError
@@ -188,7 +188,7 @@ class JobRunner:
                 ),
             )
             return
-        self.on_result = notify.task_events(self.jobs.ns, record)
+        self.on_result = dataevents.task_events(self.jobs.ns, record)
         context = ops.TaskContext(
             store=self._store(record),
             job_id=self.job_id,
