@@ -16,7 +16,7 @@ def _control(app: AppContext, action: str, job_id: str, account_id: str | None) 
     app.require_local(f"s3bo {action}")  # AWS has no API to pause a job
     backend: Any = app.backend  # the LocalBackend: require_local checked it
     result = backend.control(action, app.account_id(account_id), job_id)
-    app.render(result, operation="UpdateJobStatus")
+    app.render(result, operation="PauseJob" if action == "pause" else "ResumeJob")
 
 
 @click.command("pause")

@@ -324,6 +324,14 @@ def update_job_status(result: dict[str, Any], width: int = 0) -> list[Renderable
     return [_row_table("UpdateJobStatus", result, ("JobId", "Status", "StatusUpdateReason"))]
 
 
+def pause_job(result: dict[str, Any], width: int = 0) -> list[RenderableType]:
+    return [_row_table("PauseJob", result, ("JobId", "Status"))]
+
+
+def resume_job(result: dict[str, Any], width: int = 0) -> list[RenderableType]:
+    return [_row_table("ResumeJob", result, ("JobId", "Status"))]
+
+
 def get_job_tagging(result: dict[str, Any], width: int = 0) -> list[RenderableType]:
     tags = result.get("Tags") or []
     if not tags:
@@ -354,6 +362,8 @@ _BUILDERS: dict[str, Callable[[dict[str, Any], int], list[RenderableType]]] = {
     "CreateJob": create_job,
     "UpdateJobPriority": update_job_priority,
     "UpdateJobStatus": update_job_status,
+    "PauseJob": pause_job,
+    "ResumeJob": resume_job,
     "GetJobTagging": get_job_tagging,
 }
 
