@@ -22,7 +22,8 @@ from s3bo_cli.engine.autostart import worker_dir, worker_lock
 from s3bo_cli.engine.control import needs_worker
 from s3bo_cli.engine.jobstore import JobStore
 from s3bo_cli.engine.runner import JobRunner, RunLimits
-from s3bo_cli.engine.states import JobStatus, transition
+from s3bo_cli.engine.states import TERMINAL, JobStatus, transition
+from s3bo_cli.errors import S3boError
 from s3bo_cli.state.layout import Namespace, namespaces
 from s3bo_cli.stores.base import ObjectStore
 
@@ -95,16 +96,37 @@ class Worker:
         self.poll_interval = poll_interval
         self.open_store = store_opener({})
         self._last_scan = 0.0
+        self._ended: dict[Path, int] = {}  # job file -> mtime, for jobs that have ended
 
     # -- finding work -----------------------------------------------------------
 
     def candidates(self) -> list[Candidate]:
+        """The jobs that need the worker now, most urgent first.
+
+        Ended jobs never need it again: their files are remembered by modification
+        time and not read again, so the scan stays cheap as jobs pile up.
+        """
         found = []
         for ns in namespaces(self.state_dir):
-            for record in JobStore(ns).records():
-                if needs_worker(record):
-                    job = record["job"]
-                    status = JobStatus(job["Status"])
+            jobs = JobStore(ns)
+            for job_id in jobs.job_ids():
+                path = ns.job_file(job_id)
+                try:
+                    stamp = path.stat().st_mtime_ns
+                except FileNotFoundError:
+                    continue
+                if self._ended.get(path) == stamp:
+                    continue
+                try:
+                    record = jobs.load(job_id)
+                except S3boError as exc:
+                    logs.get().warning("%s (skipped)", exc)
+                    continue
+                job = record["job"]
+                status = JobStatus(job["Status"])
+                if status in TERMINAL:
+                    self._ended[path] = stamp
+                elif needs_worker(record):
                     found.append(
                         Candidate(ns, job["JobId"], status, job["Priority"], job["CreationTime"])
                     )

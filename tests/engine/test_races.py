@@ -128,3 +128,31 @@ def test_active_time_survives_a_crash(s3bo, store, state_dir, run_worker):
     job = summary(s3bo, job_id)
     assert job["Status"] == "Complete"
     assert job["ProgressSummary"]["Timers"]["ElapsedTimeInActiveSeconds"] >= 100
+
+
+def test_a_corrupt_job_file_does_not_stop_the_worker(s3bo, store, state_dir, run_worker):
+    from tests.engine.conftest import put_manifest as manifest_of
+
+    broken = seeded(s3bo, store, 1)
+    (state_dir / "accounts/123456789012/us-east-1/jobs" / broken / "job.json").write_text("{")
+    store.create_bucket("other")
+    store.put_object("other", "a", b"x")
+    good = s3bo(*job_args(TAG_OP, manifest_of(store, [("other", "a")], key="o.csv"))).json
+    run_worker()
+    assert summary(s3bo, good["JobId"])["Status"] == "Complete"
+
+
+def test_the_worker_does_not_read_ended_jobs_again(s3bo, store, state_dir, monkeypatch):
+    from s3bo_cli.engine.jobstore import JobStore
+
+    job_id = seeded(s3bo, store, 1)
+    worker = Worker(state_dir)
+    while worker.run_once():
+        pass
+    assert summary(s3bo, job_id)["Status"] == "Complete"
+    loads = []
+    real = JobStore.load
+    monkeypatch.setattr(JobStore, "load", lambda self, j: loads.append(j) or real(self, j))
+    worker.candidates()
+    worker.candidates()
+    assert loads.count(job_id) <= 1  # read once more at most, then remembered as ended
