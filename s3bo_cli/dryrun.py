@@ -87,8 +87,10 @@ class _Checker:
             return True  # cannot tell: assume it does
 
     def check(self, entry: ManifestEntry) -> Failure | None:
+        if entry.version_id == "":  # as the engine fails it (a versioned manifest, no version)
+            return "InvalidRequest", "Task failed due to missing VersionId"
         try:
-            info = self.store.head_object(entry.bucket, entry.decoded_key, entry.version_id or None)
+            info = self.store.head_object(entry.bucket, entry.decoded_key, entry.version_id)
         except S3Error as exc:
             return exc.code, exc.message
         if self._always is not None:

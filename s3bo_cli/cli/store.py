@@ -200,14 +200,21 @@ def get(ctx: click.Context, source: str, dest: str | None, version_id: str | Non
                 out.write(chunk)
             out.flush()
             return
-        path = Path(dest or key.rsplit("/", 1)[-1])
+        name = key.rsplit("/", 1)[-1]
+        path = Path(dest or name)
         if path.is_dir():
-            path = path / key.rsplit("/", 1)[-1]
+            path = path / name
+        if name in ("", ".", "..") and (not dest or Path(dest).is_dir()):
+            raise UsageError(f"s3://{bucket}/{key} has no file name: give a destination file")
         tmp = path.with_name(f".{path.name}.s3bo-part")
-        with tmp.open("wb") as fh:
-            for chunk in body.iter_chunks():
-                fh.write(chunk)
-        os.replace(tmp, path)
+        try:
+            with tmp.open("wb") as fh:
+                for chunk in body.iter_chunks():
+                    fh.write(chunk)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # no half-written file left behind
+            raise
     click.echo(f"download: s3://{bucket}/{key} to {path}")
 
 

@@ -138,6 +138,7 @@ class JobService:
 
     def list_jobs(self, params: dict[str, Any]) -> dict[str, Any]:
         statuses = set(params.get("JobStatuses") or ())
+        # MaxResults 0 is in the model's range and asks for no particular page size.
         limit = params.get("MaxResults") or DEFAULT_MAX_RESULTS
         after = _decode_token(params["NextToken"]) if params.get("NextToken") else None
         jobs = []

@@ -101,6 +101,9 @@ class S3ControlHandler(BaseHTTPRequestHandler):
         except ValueError:
             self.close_connection = True
             raise wire.bad_request(None, "Content-Length is not a number") from None
+        if length < 0:
+            self.close_connection = True  # the request's end is unknown: do not read on
+            raise wire.bad_request(None, "Content-Length is not a valid length")
         if length > wire.MAX_BODY_BYTES:
             self.close_connection = True  # the unread body stays on the socket
             raise ServiceError(

@@ -185,3 +185,19 @@ def test_configure_refuses_a_malformed_account_id(s3bo):
     assert run.exit_code == 252
     assert "12 digits" in run.stderr
     assert s3bo("configure", "get", "account_id").exit_code == 1  # nothing was written
+
+
+def test_store_get_of_a_folder_marker_needs_a_destination(s3bo, moto_endpoint, tmp_path):
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
+    s3.create_bucket(Bucket="folder-marker")
+    s3.put_object(Bucket="folder-marker", Key="folder/", Body=b"")
+    options = ("--s3-endpoint-url", moto_endpoint)
+    run = s3bo(*options, "store", "get", "s3://folder-marker/folder/")
+    assert run.exit_code == 252
+    assert "give a destination file" in run.stderr
+    target = tmp_path / "marker"
+    assert s3bo(*options, "store", "get", "s3://folder-marker/folder/", str(target)).exit_code == 0
+    assert target.read_bytes() == b""
+    assert [p.name for p in tmp_path.iterdir() if "s3bo-part" in p.name] == []

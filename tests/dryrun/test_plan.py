@@ -351,3 +351,32 @@ def test_version_ids_are_kept_and_plain_lines_summarise_the_plan(store, plan):
 )
 def test_money(value, text):
     assert dryrun.money(value) == text
+
+
+def test_a_versioned_row_without_a_version_is_a_likely_failure(s3bo, state_dir):
+    import hashlib
+    import json as _json
+
+    from s3bo_cli.stores.dirstore import DirStore
+
+    store = DirStore(state_dir / "buckets")
+    store.create_bucket("vsrc", versioning=True)
+    store.put_object("vsrc", "a b.txt", b"x")
+    store.create_bucket("man")
+    body = b"vsrc,a%20b.txt,\n"
+    store.put_object("man", "m.csv", body)
+    manifest = {
+        "Spec": {
+            "Format": "S3BatchOperations_CSV_20180820",
+            "Fields": ["Bucket", "Key", "VersionId"],
+        },
+        "Location": {"ObjectArn": "arn:aws:s3:::man/m.csv", "ETag": hashlib.md5(body).hexdigest()},
+    }
+    run = s3bo(
+        "create-job", "--dry-run", "--no-lint", "--no-confirmation-required", "--priority", "1",
+        "--role-arn", "arn:aws:iam::123456789012:role/r", "--report", "Enabled=false",
+        "--operation", "S3PutObjectTagging={TagSet=[{Key=k,Value=v}]}",
+        "--manifest", _json.dumps(manifest),
+    )  # fmt: skip
+    assert run.exit_code == 0, run
+    assert run.json["LikelyFailureCounts"] == {"InvalidRequest": 1}

@@ -311,3 +311,15 @@ def test_concurrent_clients_each_get_their_own_job(make_client):
     assert len(set(ids)) == 8
     listed = clients[0].list_jobs(AccountId=ACCOUNT)["Jobs"]
     assert sorted(j["JobId"] for j in listed) == sorted(ids)
+
+
+def test_a_negative_content_length_is_refused_and_the_connection_closed(server):
+    head = (
+        "POST /v20180820/jobs HTTP/1.1\r\nHost: 123456789012.localhost\r\n"
+        "x-amz-account-id: 123456789012\r\nContent-Length: -5\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(head.encode())
+        data = sock.makefile("rb").read()  # returns: the server closed the connection
+    assert data.split(b"\r\n", 1)[0].startswith(b"HTTP/1.1 400")
+    assert b"Content-Length is not a valid length" in data
