@@ -55,6 +55,30 @@ class AppContext:
                 exc.operation = operation
             raise
 
+    def request(
+        self,
+        explicit: dict[str, Any],
+        *,
+        cli_input_json: str | None,
+        required: dict[str, str],
+    ) -> dict[str, Any]:
+        """The API request: ``--cli-input-json``, then the options given (which win).
+
+        ``required`` maps members to the options that give them; ``AccountId``
+        defaults as ``account_id()`` says.
+        """
+        request: dict[str, Any] = {}
+        if cli_input_json:
+            from s3bo_cli.cli.params import parse_cli_input_json
+
+            request = parse_cli_input_json(cli_input_json)
+        request.update({k: v for k, v in explicit.items() if v is not None})
+        missing = [flag for member, flag in required.items() if member not in request]
+        if missing:
+            raise UsageError(f"the following arguments are required: {', '.join(missing)}")
+        request["AccountId"] = self.account_id(request.get("AccountId"))
+        return request
+
     def require_local(self, what: str) -> None:
         """Refuse a local-engine-only feature on another backend."""
         if self.settings.backend != "local":

@@ -12,6 +12,7 @@ from s3bo_cli.cli.options import (
     AwsCommand,
     ListOption,
     account_id_option,
+    aws_input_options,
     job_id_option,
 )
 from s3bo_cli.engine.states import JobStatus
@@ -44,27 +45,23 @@ def build_create_request(
     """The CreateJob request from --cli-input-json plus explicit options (which win)."""
     from s3bo_cli.cli import params as p
 
-    request: dict[str, Any] = p.parse_cli_input_json(cli_input_json) if cli_input_json else {}
-    for key, (flag, member, shape) in STRUCTURE_OPTIONS.items():
-        if options.get(key) is not None:
-            request[member] = p.parse_structure(flag, p.load_value(options[key]), shape)
-    if options.get("tags"):
-        request["Tags"] = p.parse_list(
-            "--tags", tuple(p.load_value(v) for v in options["tags"]), "S3TagSet"
-        )
-    simple = {
-        "Priority": options.get("priority"),
-        "RoleArn": options.get("role_arn"),
-        "Description": options.get("description"),
-        "ClientRequestToken": options.get("client_request_token"),
-        "ConfirmationRequired": options.get("confirmation_required"),
-        "AccountId": options.get("account_id"),
+    explicit: dict[str, Any] = {
+        member: p.parse_structure(flag, p.load_value(options[key]), shape)
+        for key, (flag, member, shape) in STRUCTURE_OPTIONS.items()
+        if options.get(key) is not None
     }
-    request.update({k: v for k, v in simple.items() if v is not None})
-    missing = [flag for member, flag in REQUIRED_CREATE.items() if member not in request]
-    if missing:
-        raise UsageError(f"the following arguments are required: {', '.join(missing)}")
-    request["AccountId"] = app.account_id(request.get("AccountId"))
+    if options.get("tags"):
+        values = tuple(p.load_value(v) for v in options["tags"])
+        explicit["Tags"] = p.parse_list("--tags", values, "S3TagSet")
+    explicit.update(
+        Priority=options.get("priority"),
+        RoleArn=options.get("role_arn"),
+        Description=options.get("description"),
+        ClientRequestToken=options.get("client_request_token"),
+        ConfirmationRequired=options.get("confirmation_required"),
+        AccountId=options.get("account_id"),
+    )
+    request = app.request(explicit, cli_input_json=cli_input_json, required=REQUIRED_CREATE)
     request.setdefault("ClientRequestToken", str(uuid.uuid4()))
     return request
 
@@ -90,7 +87,7 @@ def build_create_request(
 @click.option("--priority", type=int, help="0-2147483647; higher runs first.")
 @click.option("--role-arn", metavar="ARN", help="IAM role the job runs as.")
 @click.option("--tags", cls=ListOption, metavar="TAGS", help="Key=k,Value=v ... or JSON list.")
-@click.option("--cli-input-json", metavar="JSON", help="The whole request as JSON or file://.")
+@aws_input_options("CreateJob")
 @click.option(
     "--failure-threshold",
     metavar="PERCENT[:MIN_TASKS]|none",
@@ -262,8 +259,11 @@ def parse_threshold(text: str) -> dict[str, Any]:
 @click.command("describe-job", cls=AwsCommand)
 @account_id_option
 @job_id_option
+@aws_input_options("DescribeJob")
 @pass_app
-def describe_job(app: AppContext, account_id: str | None, job_id: str) -> None:
+def describe_job(
+    app: AppContext, account_id: str | None, job_id: str | None, cli_input_json: str | None
+) -> None:
     """Show a job: status, progress, failure reasons, manifest and report.
 
     \b
@@ -271,7 +271,11 @@ def describe_job(app: AppContext, account_id: str | None, job_id: str) -> None:
       s3bo describe-job --job-id 93735294-df46-44d5-8638-6356f335324e
       s3bo describe-job --job-id 93735294-... --query Job.Status --output text
     """
-    request = {"AccountId": app.account_id(account_id), "JobId": job_id}
+    request = app.request(
+        {"AccountId": account_id, "JobId": job_id},
+        cli_input_json=cli_input_json,
+        required={"JobId": "--job-id"},
+    )
     app.render(app.call("DescribeJob", request), operation="DescribeJob")
 
 
@@ -292,6 +296,7 @@ def describe_job(app: AppContext, account_id: str | None, job_id: str) -> None:
     is_flag=True,
     help="Every region (local: every region in the state dir; aws: every enabled region).",
 )
+@aws_input_options("ListJobs")
 @pass_app
 def list_jobs(
     app: AppContext,
@@ -301,6 +306,7 @@ def list_jobs(
     max_results: int | None,
     all_pages: bool,
     all_regions: bool,
+    cli_input_json: str | None,
 ) -> None:
     """List jobs, newest first.
 
@@ -309,15 +315,21 @@ def list_jobs(
       s3bo list-jobs --job-statuses Active Suspended --max-results 20
       s3bo list-jobs --all-regions --query 'Jobs[].[Region,JobId,Status]' --output text
     """
-    request: dict[str, Any] = {"AccountId": app.account_id(account_id)}
+    statuses = None
     if job_statuses:
         from s3bo_cli.cli import params as p
 
-        request["JobStatuses"] = p.parse_list("--job-statuses", job_statuses, "JobStatusList")
-    if next_token is not None:
-        request["NextToken"] = next_token
-    if max_results is not None:
-        request["MaxResults"] = max_results
+        statuses = p.parse_list("--job-statuses", job_statuses, "JobStatusList")
+    request = app.request(
+        {
+            "AccountId": account_id,
+            "JobStatuses": statuses,
+            "NextToken": next_token,
+            "MaxResults": max_results,
+        },
+        cli_input_json=cli_input_json,
+        required={},
+    )
     if all_regions or all_pages:
         from s3bo_cli import validation
 
@@ -338,10 +350,15 @@ def list_jobs(
 @click.command("update-job-priority", cls=AwsCommand)
 @account_id_option
 @job_id_option
-@click.option("--priority", type=int, required=True, help="0-2147483647; higher runs first.")
+@click.option("--priority", type=int, help="0-2147483647; higher runs first.")
+@aws_input_options("UpdateJobPriority")
 @pass_app
 def update_job_priority(
-    app: AppContext, account_id: str | None, job_id: str, priority: int
+    app: AppContext,
+    account_id: str | None,
+    job_id: str | None,
+    priority: int | None,
+    cli_input_json: str | None,
 ) -> None:
     """Change a job's priority, even while it runs.
 
@@ -349,7 +366,11 @@ def update_job_priority(
     Example:
       s3bo update-job-priority --job-id 93735294-... --priority 90
     """
-    request = {"AccountId": app.account_id(account_id), "JobId": job_id, "Priority": priority}
+    request = app.request(
+        {"AccountId": account_id, "JobId": job_id, "Priority": priority},
+        cli_input_json=cli_input_json,
+        required={"JobId": "--job-id", "Priority": "--priority"},
+    )
     app.render(app.call("UpdateJobPriority", request), operation="UpdateJobPriority")
 
 
@@ -358,18 +379,19 @@ def update_job_priority(
 @job_id_option
 @click.option(
     "--requested-job-status",
-    required=True,
     type=click.Choice(["Cancelled", "Ready"]),
     help="Ready confirms a Suspended job; Cancelled cancels it.",
 )
 @click.option("--status-update-reason", metavar="TEXT", help="Why (shown by describe-job).")
+@aws_input_options("UpdateJobStatus")
 @pass_app
 def update_job_status(
     app: AppContext,
     account_id: str | None,
-    job_id: str,
-    requested_job_status: str,
+    job_id: str | None,
+    requested_job_status: str | None,
     status_update_reason: str | None,
+    cli_input_json: str | None,
 ) -> None:
     """Confirm (Ready) or cancel (Cancelled) a job.
 
@@ -379,11 +401,14 @@ def update_job_status(
       s3bo update-job-status --job-id 93735294-... --requested-job-status Cancelled \\
         --status-update-reason "wrong manifest"
     """
-    request: dict[str, Any] = {
-        "AccountId": app.account_id(account_id),
-        "JobId": job_id,
-        "RequestedJobStatus": requested_job_status,
-    }
-    if status_update_reason is not None:
-        request["StatusUpdateReason"] = status_update_reason
+    request = app.request(
+        {
+            "AccountId": account_id,
+            "JobId": job_id,
+            "RequestedJobStatus": requested_job_status,
+            "StatusUpdateReason": status_update_reason,
+        },
+        cli_input_json=cli_input_json,
+        required={"JobId": "--job-id", "RequestedJobStatus": "--requested-job-status"},
+    )
     app.render(app.call("UpdateJobStatus", request), operation="UpdateJobStatus")

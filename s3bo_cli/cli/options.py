@@ -85,8 +85,7 @@ def account_id_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def job_id_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--job-id",
-        required=True,
+        "--job-id",  # required, unless --cli-input-json gives it
         metavar="JOB_ID",
         shell_complete=complete_job_ids,
         help="The job's id.",
@@ -96,3 +95,38 @@ def job_id_option(f: Callable[..., Any]) -> Callable[..., Any]:
 def status_choice(shape: str) -> click.Choice:
     """A case-sensitive choice over an enum of the API model."""
     return click.Choice(apimodel.enum_values(shape))
+
+
+def aws_input_options(operation: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--cli-input-json`` and ``--generate-cli-skeleton [input|output]``, as on the aws CLI."""
+
+    def print_skeleton(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        if value is None or ctx.resilient_parsing:
+            return
+        import json
+
+        from s3bo_cli import skeleton
+
+        shape = skeleton.output_skeleton if value == "output" else skeleton.input_skeleton
+        click.echo(json.dumps(shape(operation), indent=4))
+        ctx.exit(0)
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        f = click.option(
+            "--generate-cli-skeleton",
+            type=click.Choice(["input", "output"]),
+            is_flag=False,
+            flag_value="input",
+            default=None,
+            expose_value=False,
+            is_eager=True,
+            callback=print_skeleton,
+            help="Print a JSON template of the request (or of the output) and exit.",
+        )(f)
+        return click.option(
+            "--cli-input-json",
+            metavar="JSON",
+            help="The request as JSON or file:// (options given as well win).",
+        )(f)
+
+    return decorate

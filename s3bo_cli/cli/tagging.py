@@ -5,7 +5,13 @@ from __future__ import annotations
 import click
 
 from s3bo_cli.cli.context import AppContext
-from s3bo_cli.cli.options import AwsCommand, ListOption, account_id_option, job_id_option
+from s3bo_cli.cli.options import (
+    AwsCommand,
+    ListOption,
+    account_id_option,
+    aws_input_options,
+    job_id_option,
+)
 
 pass_app = click.make_pass_decorator(AppContext)
 
@@ -13,15 +19,22 @@ pass_app = click.make_pass_decorator(AppContext)
 @click.command("get-job-tagging", cls=AwsCommand)
 @account_id_option
 @job_id_option
+@aws_input_options("GetJobTagging")
 @pass_app
-def get_job_tagging(app: AppContext, account_id: str | None, job_id: str) -> None:
+def get_job_tagging(
+    app: AppContext, account_id: str | None, job_id: str | None, cli_input_json: str | None
+) -> None:
     """Show a job's tags.
 
     \b
     Example:
       s3bo get-job-tagging --job-id 93735294-df46-44d5-8638-6356f335324e
     """
-    request = {"AccountId": app.account_id(account_id), "JobId": job_id}
+    request = app.request(
+        {"AccountId": account_id, "JobId": job_id},
+        cli_input_json=cli_input_json,
+        required={"JobId": "--job-id"},
+    )
     app.render(app.call("GetJobTagging", request), operation="GetJobTagging")
 
 
@@ -31,13 +44,17 @@ def get_job_tagging(app: AppContext, account_id: str | None, job_id: str) -> Non
 @click.option(
     "--tags",
     cls=ListOption,
-    required=True,
     metavar="TAGS",
     help="Key=k,Value=v ... or a JSON list; replaces the whole set.",
 )
+@aws_input_options("PutJobTagging")
 @pass_app
 def put_job_tagging(
-    app: AppContext, account_id: str | None, job_id: str, tags: tuple[str, ...]
+    app: AppContext,
+    account_id: str | None,
+    job_id: str | None,
+    tags: tuple[str, ...],
+    cli_input_json: str | None,
 ) -> None:
     """Replace a job's tags (at most 50, unique keys).
 
@@ -47,24 +64,34 @@ def put_job_tagging(
     """
     from s3bo_cli.cli import params as p
 
-    request = {
-        "AccountId": app.account_id(account_id),
-        "JobId": job_id,
-        "Tags": p.parse_list("--tags", tuple(p.load_value(t) for t in tags), "S3TagSet"),
-    }
+    parsed = (
+        p.parse_list("--tags", tuple(p.load_value(t) for t in tags), "S3TagSet") if tags else None
+    )
+    request = app.request(
+        {"AccountId": account_id, "JobId": job_id, "Tags": parsed},
+        cli_input_json=cli_input_json,
+        required={"JobId": "--job-id", "Tags": "--tags"},
+    )
     app.render(app.call("PutJobTagging", request) or None, operation="PutJobTagging")
 
 
 @click.command("delete-job-tagging", cls=AwsCommand)
 @account_id_option
 @job_id_option
+@aws_input_options("DeleteJobTagging")
 @pass_app
-def delete_job_tagging(app: AppContext, account_id: str | None, job_id: str) -> None:
+def delete_job_tagging(
+    app: AppContext, account_id: str | None, job_id: str | None, cli_input_json: str | None
+) -> None:
     """Remove every tag from a job.
 
     \b
     Example:
       s3bo delete-job-tagging --job-id 93735294-df46-44d5-8638-6356f335324e
     """
-    request = {"AccountId": app.account_id(account_id), "JobId": job_id}
+    request = app.request(
+        {"AccountId": account_id, "JobId": job_id},
+        cli_input_json=cli_input_json,
+        required={"JobId": "--job-id"},
+    )
     app.render(app.call("DeleteJobTagging", request) or None, operation="DeleteJobTagging")
