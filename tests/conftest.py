@@ -122,3 +122,54 @@ def make_job(s3bo: Callable[..., Run]) -> Callable[..., str]:
         return run.json["JobId"]
 
     return make
+
+
+# -- the local engine, for tests that run jobs ------------------------------------------
+
+
+@pytest.fixture
+def store(state_dir: Path):
+    """The DirStore the local backend uses by default (<state-dir>/buckets)."""
+    from s3bo_cli.stores.dirstore import DirStore
+
+    return DirStore(state_dir / "buckets")
+
+
+@pytest.fixture
+def run_worker(state_dir: Path) -> Callable[..., int]:
+    """Run the engine in this process until nothing is runnable (burst mode)."""
+
+    def run(concurrency: int = 4) -> int:
+        from s3bo_cli.engine.runner import RunLimits
+        from s3bo_cli.engine.worker import Worker
+
+        return Worker(state_dir, limits=RunLimits(concurrency=concurrency)).run(burst=True)
+
+    return run
+
+
+@pytest.fixture
+def act_at_task(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Run ``action`` once, from inside the ``n``th task to start (as another shell would).
+
+    Checkpoints and pre-emption scans then happen at every chance, so the engine
+    notices what ``action`` did at the next task, whatever the timing.
+    """
+    from s3bo_cli import ops
+    from s3bo_cli.engine import runner, worker
+
+    def install(n: int, action: Callable[[], Any]) -> None:
+        real = ops.get("S3PutObjectTagging")
+        calls = {"count": 0}
+
+        def tagging(ctx: Any, entry: Any) -> Any:
+            calls["count"] += 1
+            if calls["count"] == n:
+                action()
+            return real(ctx, entry)
+
+        monkeypatch.setattr(ops, "get", lambda name: tagging)
+        monkeypatch.setattr(runner, "CHECKPOINT_SECONDS", 0.0)
+        monkeypatch.setattr(worker, "SCAN_INTERVAL", 0.0)
+
+    return install

@@ -66,20 +66,6 @@ def serve_fake() -> Iterator[Callable[[Any], Served]]:
         stop()
 
 
-@pytest.fixture(scope="session")
-def moto_url() -> Iterator[str]:
-    """moto's server (S3 and STS) on loopback, shared by the session."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
 def closed_port() -> int:
     """A loopback port nothing listens on (bound, then released)."""
     with socket.socket() as sock:

@@ -112,10 +112,10 @@ def test_plain_turns_datetimes_into_the_apis_strings():
 
 class TestManifestETag:
     @pytest.fixture
-    def manifests(self, moto_url: str) -> Any:
+    def manifests(self, moto_endpoint: str) -> Any:
         import boto3
 
-        s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=moto_url)
+        s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=moto_endpoint)
         s3.create_bucket(Bucket="manifests")
         put = s3.put_object(Bucket="manifests", Key="m.csv", Body=b"photos,a.jpg\n")
         yield put["ETag"].strip('"')
@@ -124,9 +124,9 @@ class TestManifestETag:
         s3.delete_bucket(Bucket="manifests")
 
     def test_a_missing_etag_is_looked_up_with_head_object(
-        self, tmp_path, served, moto_url, manifests
+        self, tmp_path, served, moto_endpoint, manifests
     ):
-        aws = backend(tmp_path, served, s3_endpoint_url=moto_url)
+        aws = backend(tmp_path, served, s3_endpoint_url=moto_endpoint)
         params = create_params()
         del params["Manifest"]["Location"]["ETag"]
         job_id = aws.invoke("CreateJob", params)["JobId"]
@@ -140,8 +140,10 @@ class TestManifestETag:
         job = aws.invoke("DescribeJob", {"AccountId": ACCOUNT, "JobId": job_id})["Job"]
         assert job["Manifest"]["Location"]["ETag"] == "abc"
 
-    def test_a_missing_manifest_is_a_no_such_key_error(self, tmp_path, served, moto_url, manifests):
-        aws = backend(tmp_path, served, s3_endpoint_url=moto_url)
+    def test_a_missing_manifest_is_a_no_such_key_error(
+        self, tmp_path, served, moto_endpoint, manifests
+    ):
+        aws = backend(tmp_path, served, s3_endpoint_url=moto_endpoint)
         params = create_params()
         params["Manifest"]["Location"] = {"ObjectArn": "arn:aws:s3:::manifests/absent.csv"}
         with pytest.raises(ServiceError) as caught:
@@ -155,8 +157,8 @@ class TestManifestETag:
 
 
 class TestAccountId:
-    def test_comes_from_sts_and_is_cached_per_profile(self, tmp_path, moto_url, monkeypatch):
-        monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_url)
+    def test_comes_from_sts_and_is_cached_per_profile(self, tmp_path, moto_endpoint, monkeypatch):
+        monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_endpoint)
         assert backend(tmp_path).default_account_id() == "123456789012"
         cache = tmp_path / "client" / "aws" / "account-default.json"
         record = json.loads(cache.read_text())
@@ -185,11 +187,11 @@ class TestAccountId:
         with pytest.raises(S3boError, match="Could not connect to the endpoint URL"):
             backend(tmp_path).default_account_id()
 
-    def test_the_cli_uses_it_when_no_account_is_configured(self, s3bo, served, moto_url):
+    def test_the_cli_uses_it_when_no_account_is_configured(self, s3bo, served, moto_endpoint):
         env = {
             **served.env,
             "S3BO_ACCOUNT_ID": None,
-            "AWS_ENDPOINT_URL_STS": moto_url,
+            "AWS_ENDPOINT_URL_STS": moto_endpoint,
             "NO_PROXY": "127.0.0.1",
         }
         remote = s3bo(

@@ -137,12 +137,3 @@ def aws(s3bo: Callable[..., Run], stand_in: StandIn) -> Callable[..., Run]:
 def local(s3bo: Callable[..., Run], stand_in: StandIn) -> Callable[..., Run]:
     """``s3bo --backend local ...`` on the stand-in's state directory and objects."""
     return lambda *args: s3bo(*stand_in.local, *args, env=stand_in.env)
-
-
-@pytest.fixture
-def run_worker(state_dir: Path) -> Callable[[], int]:
-    """Run the stand-in's jobs in this process until nothing is runnable (burst mode)."""
-    from s3bo_cli.engine.runner import RunLimits
-    from s3bo_cli.engine.worker import Worker
-
-    return lambda: Worker(state_dir, limits=RunLimits(concurrency=4)).run(burst=True)

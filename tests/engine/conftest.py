@@ -4,23 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
-from pathlib import Path
 from urllib.parse import quote
 
-import pytest
-
-from s3bo_cli import ops
-from s3bo_cli.engine import runner, worker
-from s3bo_cli.engine.worker import Worker
 from s3bo_cli.stores.dirstore import DirStore
 from tests.conftest import ROLE
-
-
-@pytest.fixture
-def store(state_dir: Path) -> DirStore:
-    """The DirStore the local backend uses by default (<state-dir>/buckets)."""
-    return DirStore(state_dir / "buckets")
 
 
 def put_manifest(
@@ -64,39 +51,6 @@ def job_args(
         ROLE,
         *extra,
     ]
-
-
-@pytest.fixture
-def run_worker(state_dir: Path) -> Callable[[], int]:
-    """Run the engine in this process until nothing is runnable (burst mode)."""
-
-    def run(concurrency: int = 4) -> int:
-        from s3bo_cli.engine.runner import RunLimits
-
-        return Worker(state_dir, limits=RunLimits(concurrency=concurrency)).run(burst=True)
-
-    return run
-
-
-@pytest.fixture
-def act_at_task(monkeypatch):
-    """Run ``action`` once, from inside the task that is the ``n``th to start."""
-
-    def install(n, action):
-        real = ops.get("S3PutObjectTagging")
-        calls = {"count": 0}
-
-        def tagging(ctx, entry):
-            calls["count"] += 1
-            if calls["count"] == n:
-                action()
-            return real(ctx, entry)
-
-        monkeypatch.setattr(ops, "get", lambda name: tagging)
-        monkeypatch.setattr(runner, "CHECKPOINT_SECONDS", 0.0)
-        monkeypatch.setattr(worker, "SCAN_INTERVAL", 0.0)
-
-    return install
 
 
 def statuses(state_dir, job_id):

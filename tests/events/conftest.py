@@ -11,24 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from s3bo_cli import ops
-from s3bo_cli.engine import runner
-from s3bo_cli.engine.worker import Worker
-from s3bo_cli.stores.dirstore import DirStore
 from tests.engine.conftest import job_args, put_manifest
 
 TAG_OP = {"S3PutObjectTagging": {"TagSet": [{"Key": "k", "Value": "v"}]}}
 NAMESPACE = ("accounts", "123456789012", "us-east-1")
-
-
-@pytest.fixture
-def store(state_dir: Path) -> DirStore:
-    return DirStore(state_dir / "buckets")
-
-
-@pytest.fixture
-def run_worker(state_dir: Path) -> Callable[[], int]:
-    return lambda: Worker(state_dir).run(burst=True)
 
 
 @pytest.fixture
@@ -76,26 +62,6 @@ def statuses(ns_dir: Path, job_id: str) -> list[str]:
         for e in read_events(ns_dir / "events.jsonl")
         if e["serviceEventDetails"]["jobId"] == job_id
     ]
-
-
-@pytest.fixture
-def act_at_task(monkeypatch) -> Callable[[int, Callable[[], None]], None]:
-    """Run ``action`` once, from inside the ``n``th task to start (as another shell would)."""
-
-    def install(n: int, action: Callable[[], None]) -> None:
-        real = ops.get("S3PutObjectTagging")
-        calls = {"count": 0}
-
-        def tagging(ctx, entry):
-            calls["count"] += 1
-            if calls["count"] == n:
-                action()
-            return real(ctx, entry)
-
-        monkeypatch.setattr(ops, "get", lambda name: tagging)
-        monkeypatch.setattr(runner, "CHECKPOINT_SECONDS", 0.0)
-
-    return install
 
 
 class Receiver:

@@ -9,12 +9,10 @@ import io
 import itertools
 import json
 from collections.abc import Callable
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-from s3bo_cli.engine.worker import Worker
 from s3bo_cli.stores.base import ObjectStore
 from s3bo_cli.stores.dirstore import DirStore
 from tests.conftest import ROLE
@@ -109,18 +107,6 @@ def create_args(*, manifest: dict | None = None, generator: dict | None = None) 
 def tagged(store: ObjectStore, bucket: str, keys: list[str]) -> set[str]:
     """The keys the tagging job reached."""
     return {k for k in keys if store.get_object_tagging(bucket, k).get(TAG["Key"]) == "done"}
-
-
-@pytest.fixture
-def store(state_dir: Path) -> DirStore:
-    """The DirStore jobs use by default (<state-dir>/buckets)."""
-    return DirStore(state_dir / "buckets")
-
-
-@pytest.fixture
-def run_worker(state_dir: Path) -> Callable[[], int]:
-    """Run the engine in this process until nothing is runnable (burst mode)."""
-    return lambda: Worker(state_dir).run(burst=True)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import csv
 import io
 import itertools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -110,27 +110,13 @@ class Harness:
         return rows
 
 
-@pytest.fixture(scope="session")
-def moto_url() -> Iterator[str]:
-    """moto's S3 server over real HTTP on loopback, shared by the session."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
 def _harness(kind: str, request: pytest.FixtureRequest, state_dir: Path, s3bo, run_worker):
     prefix = f"o{next(_names):04d}"
     if kind == "dir":
         return Harness(kind, DirStore(state_dir / "buckets"), s3bo, run_worker, [], prefix)
     from s3bo_cli.stores.s3store import S3Store
 
-    url = request.getfixturevalue("moto_url")
+    url = request.getfixturevalue("moto_endpoint")
     store = S3Store(endpoint_url=url, region="us-east-1")
     return Harness(kind, store, s3bo, run_worker, ["--s3-endpoint-url", url], prefix)
 
@@ -145,11 +131,3 @@ def dirstore(request, state_dir, s3bo, run_worker) -> Harness:
 def both(request, state_dir, s3bo, run_worker) -> Harness:
     """The same job on the DirStore and on moto's S3 server."""
     return _harness(request.param, request, state_dir, s3bo, run_worker)
-
-
-@pytest.fixture
-def run_worker(state_dir: Path) -> Callable[[], int]:
-    from s3bo_cli.engine.runner import RunLimits
-    from s3bo_cli.engine.worker import Worker
-
-    return lambda: Worker(state_dir, limits=RunLimits(concurrency=4)).run(burst=True)

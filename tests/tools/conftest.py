@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
 from s3bo_cli.stores.base import ObjectStore
-from s3bo_cli.stores.dirstore import DirStore
 from tests.conftest import Run
 from tests.engine.conftest import job_args, put_manifest
 
@@ -23,20 +21,6 @@ def report_spec(bucket: str = "reports", prefix: str | None = "runs", **extra: s
     if prefix:
         report["Prefix"] = prefix
     return {**report, **extra}
-
-
-@pytest.fixture
-def store(state_dir: Path) -> DirStore:
-    return DirStore(state_dir / "buckets")
-
-
-@pytest.fixture
-def run_worker(state_dir: Path) -> Callable[[], int]:
-    """Run the engine in this process until nothing is runnable (burst mode)."""
-    from s3bo_cli.engine.runner import RunLimits
-    from s3bo_cli.engine.worker import Worker
-
-    return lambda: Worker(state_dir, limits=RunLimits(concurrency=4)).run(burst=True)
 
 
 @pytest.fixture

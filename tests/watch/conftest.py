@@ -1,8 +1,7 @@
-"""Engine fixtures (DirStore, burst worker) and `s3bo serve` for the watch tests."""
+"""`s3bo serve` for the watch tests (the engine fixtures come from tests/conftest.py)."""
 
 from __future__ import annotations
 
 from tests.backends.conftest import served
-from tests.engine.conftest import run_worker, store
 
-__all__ = ["run_worker", "served", "store"]
+__all__ = ["served"]
