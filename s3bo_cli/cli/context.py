@@ -6,6 +6,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+import click
+
 from s3bo_cli import validation
 from s3bo_cli.backends.base import Backend
 from s3bo_cli.config import LOCAL_DEFAULT_ACCOUNT, Settings
@@ -107,3 +109,7 @@ def make_backend(settings: Settings) -> Backend:
     from s3bo_cli.backends.local import LocalBackend
 
     return LocalBackend(settings)
+
+
+#: Decorator handing a command the AppContext the root group built.
+pass_app = click.make_pass_decorator(AppContext)

@@ -6,10 +6,8 @@ from typing import Any
 
 import click
 
-from s3bo_cli.cli.context import AppContext
+from s3bo_cli.cli.context import AppContext, pass_app
 from s3bo_cli.cli.options import account_id_option, complete_job_ids
-
-pass_app = click.make_pass_decorator(AppContext)
 
 
 def _control(app: AppContext, action: str, job_id: str, account_id: str | None) -> None:

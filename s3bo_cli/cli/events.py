@@ -11,11 +11,9 @@ from typing import Any
 
 import click
 
-from s3bo_cli.cli.context import AppContext
+from s3bo_cli.cli.context import AppContext, pass_app
 from s3bo_cli.cli.options import account_id_option, complete_job_ids
 from s3bo_cli.errors import ExitCode, UsageError
-
-pass_app = click.make_pass_decorator(AppContext)
 
 POLL_SECONDS = 0.2
 PIPE_WIDTH = 160
@@ -36,7 +34,8 @@ _COLUMN_STYLE: dict[str, dict[str, Any]] = {
 @click.option(
     "--data-events",
     is_flag=True,
-    help="Include per-task data events (jobs tagged s3bo:data-events=true).",
+    help="Include per-task data events (jobs created with --data-events, or tagged "
+    "s3bo:data-events=true).",
 )
 @click.option("--eventbridge", is_flag=True, help="Print each record in its EventBridge envelope.")
 @pass_app

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from s3bo_cli.cli.context import AppContext
+from s3bo_cli.cli.context import AppContext, pass_app
 from s3bo_cli.cli.options import (
     AwsCommand,
     ListOption,
@@ -17,8 +17,6 @@ from s3bo_cli.cli.options import (
 )
 from s3bo_cli.engine.states import JobStatus
 from s3bo_cli.errors import UsageError
-
-pass_app = click.make_pass_decorator(AppContext)
 
 #: create-job options that take a structure, with the model shape each parses as.
 STRUCTURE_OPTIONS = {

@@ -9,14 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from s3bo_cli.cli.context import AppContext
+from s3bo_cli.cli.context import AppContext, pass_app
 from s3bo_cli.errors import UsageError
 
 if TYPE_CHECKING:
     from s3bo_cli.stores.base import ObjectStore
     from s3bo_cli.tools import ManifestWriter
-
-pass_app = click.make_pass_decorator(AppContext)
 
 
 @click.group("manifest")

@@ -9,10 +9,8 @@ import uuid
 
 import click
 
-from s3bo_cli.cli.context import AppContext
+from s3bo_cli.cli.context import AppContext, pass_app
 from s3bo_cli.errors import UsageError
-
-pass_app = click.make_pass_decorator(AppContext)
 
 DATA, MANIFESTS, REPORTS = "demo-photos", "demo-manifests", "demo-reports"
 

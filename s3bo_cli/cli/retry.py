@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import click
 
-from s3bo_cli.cli.context import AppContext
+from s3bo_cli.cli.context import AppContext, pass_app
 from s3bo_cli.cli.options import account_id_option, complete_job_ids
-
-pass_app = click.make_pass_decorator(AppContext)
 
 
 @click.command("retry-failed")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from s3bo_cli.cli.context import AppContext
+from s3bo_cli.cli.context import AppContext, pass_app
 from s3bo_cli.cli.options import (
     AwsCommand,
     ListOption,
@@ -12,8 +12,6 @@ from s3bo_cli.cli.options import (
     aws_input_options,
     job_id_option,
 )
-
-pass_app = click.make_pass_decorator(AppContext)
 
 
 @click.command("get-job-tagging", cls=AwsCommand)

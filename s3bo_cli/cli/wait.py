@@ -8,10 +8,8 @@ from typing import Any
 
 import click
 
-from s3bo_cli.cli.context import AppContext
+from s3bo_cli.cli.context import AppContext, pass_app
 from s3bo_cli.cli.options import account_id_option, complete_job_ids
-
-pass_app = click.make_pass_decorator(AppContext)
 
 #: Exit codes of `s3bo wait`, for scripts.
 WAIT_EXIT = {"Complete": 0, "Failed": 1, "Cancelled": 2}

@@ -7,12 +7,10 @@ from typing import Any
 
 import click
 
-from s3bo_cli.cli.context import AppContext
+from s3bo_cli.cli.context import AppContext, pass_app
 from s3bo_cli.cli.options import account_id_option, complete_job_ids
 from s3bo_cli.engine.states import JobStatus
 from s3bo_cli.watchview import TERMINAL, Tracker, line
-
-pass_app = click.make_pass_decorator(AppContext)
 
 #: ListJobs filter for jobs that have not ended.
 OPEN_STATUSES = [s.value for s in JobStatus if s.value not in TERMINAL]

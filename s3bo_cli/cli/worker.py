@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import click
 
-from s3bo_cli.cli.context import AppContext
+from s3bo_cli.cli.context import AppContext, pass_app
 from s3bo_cli.errors import S3boError
-
-pass_app = click.make_pass_decorator(AppContext)
 
 
 class WorkerBusyError(S3boError):
