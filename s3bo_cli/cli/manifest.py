@@ -38,7 +38,8 @@ def _fields(value: str) -> list[str]:
 
 
 def _source_lines(app: AppContext, source: str) -> Iterator[bytes]:
-    from s3bo_cli.tools import body_lines, object_store, split_s3_uri
+    from s3bo_cli.model.lines import body_lines
+    from s3bo_cli.tools import object_store, split_s3_uri
 
     if source.startswith("s3://"):
         bucket, key = split_s3_uri(source)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from s3bo_cli.errors import BadRequestException, ServiceError, TooManyTagsException
+from s3bo_cli.model.manifest import CSV_FORMAT, INVENTORY_FORMAT, fields_problem
 
 MAX_JOB_TAGS = 50
-CSV_FORMAT = "S3BatchOperations_CSV_20180820"
-INVENTORY_FORMAT = "S3InventoryReport_CSV_20161130"
 
 
 def operation_name(operation: dict[str, Any]) -> str:
@@ -59,11 +58,9 @@ def _check_manifest(manifest: dict[str, Any]) -> None:
             raise BadRequestException(
                 f"Manifest.Spec.Fields is required for the {CSV_FORMAT} format"
             )
-        for required in ("Bucket", "Key"):
-            if fields.count(required) != 1:
-                raise BadRequestException(f"Manifest.Spec.Fields must name {required} exactly once")
-        if fields.count("VersionId") > 1:
-            raise BadRequestException("Manifest.Spec.Fields must name VersionId at most once")
+        problem = fields_problem(fields)
+        if problem:
+            raise BadRequestException(f"Manifest.Spec.Fields {problem}")
     elif fields:
         raise BadRequestException(
             f"Manifest.Spec.Fields is not used with the {INVENTORY_FORMAT} format"

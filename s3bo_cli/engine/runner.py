@@ -17,10 +17,11 @@ from s3bo_cli import clock, logs, ops
 from s3bo_cli.engine import dataevents, manifests, notify, reports
 from s3bo_cli.engine.control import confirmation_expired, is_held
 from s3bo_cli.engine.jobstore import JobStore
-from s3bo_cli.engine.manifests import ManifestEntry, ManifestError
+from s3bo_cli.engine.manifests.source import ManifestError
 from s3bo_cli.engine.states import JobStatus, transition
 from s3bo_cli.engine.tasklog import FAILED, SUCCEEDED, Progress, TaskLog, TaskResult
 from s3bo_cli.errors import S3Error
+from s3bo_cli.model.manifest import ManifestEntry
 from s3bo_cli.stores.base import ObjectStore
 
 S = JobStatus

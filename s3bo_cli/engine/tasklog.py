@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from s3bo_cli.engine.manifests import ManifestEntry
+from s3bo_cli.model.manifest import ManifestEntry
 
 SUCCEEDED = "succeeded"
 FAILED = "failed"

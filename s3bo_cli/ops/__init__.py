@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from s3bo_cli.engine.manifests import ManifestEntry
+from s3bo_cli.model.manifest import ManifestEntry
 from s3bo_cli.stores.base import ObjectStore
 
 

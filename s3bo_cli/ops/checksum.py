@@ -20,8 +20,8 @@ import json
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-from s3bo_cli.engine.manifests import ManifestEntry
 from s3bo_cli.errors import S3Error
+from s3bo_cli.model.manifest import ManifestEntry
 from s3bo_cli.ops import Outcome, TaskContext, version
 from s3bo_cli.stores import checksums
 

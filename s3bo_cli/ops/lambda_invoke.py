@@ -25,8 +25,8 @@ import os
 import time
 from typing import Any
 
-from s3bo_cli.engine.manifests import ManifestEntry
 from s3bo_cli.errors import S3Error
+from s3bo_cli.model.manifest import ManifestEntry
 from s3bo_cli.ops import Outcome, TaskContext
 from s3bo_cli.ops.lambda_handlers import FunctionError, call, resolve
 

@@ -12,8 +12,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from s3bo_cli import clock
-from s3bo_cli.engine.manifests import ManifestEntry
 from s3bo_cli.errors import S3Error
+from s3bo_cli.model.manifest import ManifestEntry
 from s3bo_cli.ops import Outcome, TaskContext, version
 from s3bo_cli.stores.base import Retention
 

@@ -26,8 +26,8 @@ from collections.abc import Callable
 from typing import Any
 
 from s3bo_cli import clock
-from s3bo_cli.engine.manifests import ManifestEntry
 from s3bo_cli.errors import S3Error
+from s3bo_cli.model.manifest import ManifestEntry
 from s3bo_cli.ops import Outcome, TaskContext, version
 from s3bo_cli.stores.base import ObjectInfo, ObjectLock, Sse
 

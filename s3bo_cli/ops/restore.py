@@ -9,8 +9,8 @@ object readable ``S3BO_RESTORE_DELAY_SECONDS`` after the request (default 0).
 
 from __future__ import annotations
 
-from s3bo_cli.engine.manifests import ManifestEntry
 from s3bo_cli.errors import S3Error
+from s3bo_cli.model.manifest import ManifestEntry
 from s3bo_cli.ops import Outcome, TaskContext, version
 from s3bo_cli.stores.base import ARCHIVE_CLASSES
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from s3bo_cli.engine.manifests import ManifestEntry
+from s3bo_cli.model.manifest import ManifestEntry
 from s3bo_cli.ops import Outcome, TaskContext, version
 from s3bo_cli.stores.base import tags_from_tagset
 

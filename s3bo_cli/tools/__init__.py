@@ -11,16 +11,16 @@ import csv
 import hashlib
 import io
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import IO, TYPE_CHECKING
 
 from s3bo_cli.errors import ExitCode, S3boError, S3Error, UsageError
+from s3bo_cli.model.manifest import CSV_FORMAT
 
 if TYPE_CHECKING:
     from s3bo_cli.config import Settings
-    from s3bo_cli.stores.base import ObjectBody, ObjectStore
+    from s3bo_cli.stores.base import ObjectStore
 
-CSV_FORMAT = "S3BatchOperations_CSV_20180820"
 _SPOOL_BYTES = 8 * 1024 * 1024
 
 
@@ -59,24 +59,6 @@ def split_s3_uri(uri: str, *, need_key: bool = True) -> tuple[str, str]:
         wanted = "s3://BUCKET/KEY" if need_key else "s3://BUCKET[/PREFIX]"
         raise UsageError(f"expected {wanted}, got {uri!r}")
     return bucket, key
-
-
-def byte_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """Split a byte stream into lines, each keeping its ``\\n`` (the last may lack one)."""
-    pending = b""
-    for chunk in chunks:
-        pending += chunk
-        *complete, pending = pending.split(b"\n")
-        for line in complete:
-            yield line + b"\n"
-    if pending:
-        yield pending
-
-
-def body_lines(body: ObjectBody) -> Iterator[bytes]:
-    """The lines of an object, streamed; closes the body when done."""
-    with body:
-        yield from byte_lines(body.iter_chunks(256 * 1024))
 
 
 class ManifestWriter:

@@ -32,8 +32,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus
 
+from s3bo_cli.model.lines import body_lines
+from s3bo_cli.model.manifest import MAX_KEY_BYTES, bucket_problem, fields_problem, key_too_long
 from s3bo_cli.stores.base import ObjectStore
-from s3bo_cli.tools import body_lines
 
 ERROR, WARNING = "error", "warning"
 
@@ -46,7 +47,7 @@ CODES: dict[str, tuple[str, str]] = {
     "invalid-bucket": (ERROR, "not a valid bucket name"),
     "empty-key": (ERROR, "the key is empty"),
     "key-not-encoded": (ERROR, "the key has characters that must be URL-encoded"),
-    "key-too-long": (ERROR, "the decoded key is longer than 1024 bytes"),
+    "key-too-long": (ERROR, f"the decoded key is longer than {MAX_KEY_BYTES} bytes"),
     "empty-version-id": (ERROR, "no version id in a versioned manifest (use null)"),
     "version-id-whitespace": (ERROR, "the version id has leading or trailing whitespace"),
     "empty-manifest": (ERROR, "the manifest has no rows"),
@@ -60,10 +61,6 @@ CODES: dict[str, tuple[str, str]] = {
     "crlf": (WARNING, "the line ends with CRLF"),
 }
 
-FIELD_NAMES = ("Ignore", "Bucket", "Key", "VersionId")
-MAX_KEY_BYTES = 1024
-_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
-_IP_RE = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 _RAW = re.compile(r"[\x00-\x20\x7f-\U0010ffff,\"]")
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _DOUBLE = re.compile(r"%25[0-9A-Fa-f]{2}")
@@ -172,29 +169,10 @@ def _word(cell: str) -> str:
 
 def check_fields(fields: Sequence[str]) -> list[str]:
     """Validate a ``Fields`` list; ValueError names the problem."""
-    fields = list(fields)
-    unknown = [f for f in fields if f not in FIELD_NAMES]
-    if unknown:
-        raise ValueError(f"unknown field {unknown[0]!r} (use {', '.join(FIELD_NAMES)})")
-    for required in ("Bucket", "Key"):
-        if fields.count(required) != 1:
-            raise ValueError(f"fields must name {required} exactly once")
-    if fields.count("VersionId") > 1:
-        raise ValueError("fields may name VersionId at most once")
-    return fields
-
-
-def bucket_problem(name: str) -> str | None:
-    """Why ``name`` is not a valid general purpose bucket name, or None."""
-    if not _BUCKET_RE.match(name):
-        return "3-63 lower-case letters, digits, dots and hyphens, starting and ending alphanumeric"
-    if ".." in name:
-        return "two adjacent dots"
-    if _IP_RE.match(name):
-        return "formatted as an IP address"
-    if name.startswith(("xn--", "sthree-")) or name.endswith(("-s3alias", "--ol-s3")):
-        return "a reserved prefix or suffix"
-    return None
+    problem = fields_problem(fields)
+    if problem:
+        raise ValueError(f"fields {problem}")
+    return list(fields)
 
 
 def key_problem(key: str) -> str | None:
@@ -315,7 +293,7 @@ class _Linter:
             self.report(number, "key-double-encoded", f"key {key[:80]!r} contains %25XX")
         if "+" in key:
             self.report(number, "key-plus")
-        if len(unquote_plus(key).encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+        if key_too_long(key):
             self.report(number, "key-too-long")
 
 

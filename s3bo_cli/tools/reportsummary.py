@@ -25,8 +25,9 @@ from urllib.parse import unquote_plus
 from s3bo_cli.engine.reports import job_prefix
 from s3bo_cli.engine.requests import bucket_from_arn
 from s3bo_cli.errors import S3Error, ServiceError
+from s3bo_cli.model.lines import body_lines
 from s3bo_cli.stores.base import ObjectStore
-from s3bo_cli.tools import ToolError, body_lines
+from s3bo_cli.tools import ToolError
 
 #: Statuses after which the service writes the report (if any task ran).
 ENDED = frozenset({"Complete", "Failed", "Cancelled"})

@@ -6,8 +6,8 @@ import gzip
 
 import pytest
 
-from s3bo_cli.engine import inventory
-from s3bo_cli.engine.manifests import ManifestError
+from s3bo_cli.engine.manifests import inventory
+from s3bo_cli.engine.manifests.source import ManifestError
 from tests.manifests.conftest import gz_csv, put_inventory, tagged, unique
 
 

@@ -44,8 +44,9 @@ from typing import IO, Any
 from urllib.parse import quote
 
 from s3bo_cli import clock
-from s3bo_cli.engine.manifests import ManifestEntry, ManifestError
+from s3bo_cli.engine.manifests.source import ManifestError
 from s3bo_cli.errors import S3Error
+from s3bo_cli.model.manifest import ManifestEntry
 from s3bo_cli.stores.base import ObjectInfo, ObjectStore, ObjectSummary, Sse
 
 KIND = "S3JobManifestGenerator"

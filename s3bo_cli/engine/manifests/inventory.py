@@ -9,7 +9,6 @@ each file as stored must match its ``MD5checksum`` or the job fails.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
 import json
@@ -17,11 +16,12 @@ import zlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from s3bo_cli.engine.manifests import ManifestEntry, ManifestError, _check_etag, _read_failure
+from s3bo_cli.engine.manifests.source import ManifestError, check_etag, read_failure
 from s3bo_cli.errors import S3Error
+from s3bo_cli.model.lines import CHUNK, text_lines
+from s3bo_cli.model.manifest import ManifestEntry
 from s3bo_cli.stores.base import ObjectStore
 
-CHUNK = 256 * 1024
 #: A manifest.json larger than this is not an inventory manifest.
 MAX_MANIFEST_JSON = 64 * 1024 * 1024
 _GZIP = 16 + zlib.MAX_WBITS
@@ -34,7 +34,7 @@ def _parse_error(reason: str) -> ManifestError:
 def entries(store: ObjectStore, manifest: dict[str, Any]) -> Iterator[ManifestEntry]:
     """Every object the inventory lists, file by file, row by row."""
     location = manifest["Location"]
-    bucket, key = _check_etag(store, location)
+    bucket, key = check_etag(store, location)
     report = _load(store, bucket, key, location.get("ObjectVersionId"))
     columns = schema(report)
     destination = destination_bucket(report)
@@ -49,7 +49,7 @@ def _load(store: ObjectStore, bucket: str, key: str, version_id: str | None) -> 
         with store.get_object(bucket, key, version_id) as body:
             raw = body.read(MAX_MANIFEST_JSON + 1)
     except S3Error as exc:
-        raise _read_failure(exc) from None
+        raise read_failure(exc) from None
     if len(raw) > MAX_MANIFEST_JSON:
         raise _parse_error("manifest.json is too large for an inventory manifest")
     try:
@@ -97,7 +97,7 @@ def _file_entries(
     try:
         with store.get_object(bucket, key) as body:
             chunks = _hashed(body.iter_chunks(CHUNK), digest)
-            rows = csv.reader(_lines(gunzip(chunks, name=key)))
+            rows = csv.reader(text_lines(gunzip(chunks, name=key)))
             for number, row in enumerate(rows, start=1):
                 if not row or row == [""]:
                     continue
@@ -111,9 +111,11 @@ def _file_entries(
                 version = row[columns["VersionId"]] if "VersionId" in columns else None
                 yield ManifestEntry(entry_bucket, entry_key, version)
     except S3Error as exc:
-        raise _read_failure(exc) from None
+        raise read_failure(exc) from None
     except csv.Error as exc:
         raise _parse_error(f"{key}: {exc}") from None
+    except UnicodeDecodeError:
+        raise _parse_error("an inventory file is not UTF-8 text") from None
     expected = str(file.get("MD5checksum", "")).strip('"').lower()
     if expected and expected != digest.hexdigest():
         raise ManifestError(
@@ -151,20 +153,3 @@ def gunzip(chunks: Iterable[bytes], *, name: str) -> Iterator[bytes]:
         raise _parse_error(f"{name} is not gzip-compressed CSV") from None
     if fed and not inflater.eof:
         raise _parse_error(f"{name} is truncated (incomplete gzip data)")
-
-
-def _lines(chunks: Iterable[bytes]) -> Iterator[str]:
-    """UTF-8 text as lines that keep their ends (so quoted newlines survive)."""
-    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
-    pending = ""
-    try:
-        for chunk in chunks:
-            pending += decoder.decode(chunk)
-            *complete, pending = pending.split("\n")
-            for line in complete:
-                yield line + "\n"
-        pending += decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        raise _parse_error("an inventory file is not UTF-8 text") from None
-    if pending:
-        yield pending
