@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -21,8 +22,11 @@ from s3bo_cli import __version__
 from s3bo_cli.backends.base import Backend
 from s3bo_cli.errors import ServiceError
 from s3bo_cli.server import auth, routes, wire
+from s3bo_cli.server.pool import ThreadPool
 
 log = logging.getLogger("s3bo.serve")
+#: The GIL switch interval while serving (Python's default is 5 ms).
+SWITCH_INTERVAL = 0.0005
 _METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
 
 
@@ -30,6 +34,10 @@ class S3ControlServer(ThreadingHTTPServer):
     """A threaded HTTP server holding the backend and the server options."""
 
     daemon_threads = True
+    # socketserver's default backlog is 5: a burst of clients connecting at once
+    # overflows it and the kernel drops their SYNs, which clients retry after 1 s,
+    # then 3 s. The kernel caps this at net.core.somaxconn.
+    request_queue_size = 1024
 
     def __init__(
         self,
@@ -42,7 +50,16 @@ class S3ControlServer(ThreadingHTTPServer):
         self.backend = backend
         self.credentials = credentials
         self.debug = debug
+        self.pool = ThreadPool(idle_seconds=S3ControlHandler.timeout)
         super().__init__(address, S3ControlHandler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Hand the connection to a reused thread (see :mod:`s3bo_cli.server.pool`)."""
+        self.pool.submit(lambda: self.process_request_thread(request, client_address))
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.pool.close()
 
     @property
     def port(self) -> int:
@@ -67,6 +84,9 @@ class S3ControlHandler(BaseHTTPRequestHandler):
     # Headers and body go out in two writes; with Nagle on, the body waits for the
     # client's delayed ACK (~40 ms) on every keep-alive request.
     disable_nagle_algorithm = True
+    # Buffer each response so that headers and body leave in one write (one
+    # packet, one syscall); http.server flushes after every request.
+    wbufsize = 64 * 1024
 
     def dispatch(self) -> None:
         started = time.perf_counter()
@@ -253,9 +273,15 @@ def serve(server: S3ControlServer) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # One thread per connection: with the default 5 ms switch interval, a burst of
+    # new connections waits in 5 ms steps for the GIL; short slices keep each
+    # request's latency near its own cost.
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
     try:
         server.serve_forever(poll_interval=0.1)
     finally:
+        sys.setswitchinterval(switch)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         server.server_close()

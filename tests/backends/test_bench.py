@@ -22,6 +22,10 @@ def test_the_serve_benchmark_runs_and_stops_by_itself():
         "60",
         "--threads",
         "2",
+        "--burst-clients",
+        "5",
+        "--burst-rounds",
+        "2",
         "--json",
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=ROOT)
@@ -32,3 +36,7 @@ def test_the_serve_benchmark_runs_and_stops_by_itself():
         assert (figures["requests"], figures["errors"]) == (40, 0)
         assert figures["p99_ms"] >= figures["p50_ms"] > 0
     assert summary["describe_vs_target"] > 0
+    burst = summary["results"]["Burst"]
+    assert (burst["requests"], burst["errors"]) == (10, 0)
+    assert burst["max_ms"] >= burst["p99_ms"] >= burst["p50_ms"] > 0
+    assert isinstance(summary["burst_meets_target"], bool)
