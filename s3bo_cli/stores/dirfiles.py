@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
 from s3bo_cli.errors import S3Error
 from s3bo_cli.stores import checksums
@@ -32,6 +32,7 @@ from s3bo_cli.stores.dirlayout import (
     key_segments,
     new_record,
     new_version_id,
+    open_data,
     place,
     prune_dirs,
     read_json,
@@ -79,7 +80,7 @@ class BucketFiles:
         """The record of the file at ``key``, or None when there is no such file."""
         data = self.paths.data(segments)
         try:
-            st = os.stat(data)
+            st = os.lstat(data)
         except (FileNotFoundError, NotADirectoryError):
             return None
         if not stat.S_ISREG(st.st_mode):
@@ -123,7 +124,7 @@ class BucketFiles:
         if target.record.get("etag"):
             return
         digest = hashlib.md5(usedforsecurity=False)
-        with open(target.data_path, "rb") as fh:
+        with open_data(target.data_path, key) as fh:
             while chunk := fh.read(CHUNK):
                 digest.update(chunk)
         target.record["etag"] = digest.hexdigest()
@@ -143,7 +144,7 @@ class BucketFiles:
         start, key_prefix = self.paths.dir, ""
         parts = prefix.split("/")[:-1]
         if parts and all(p not in ("", ".", "..") for p in parts) and parts[0] != META_DIR:
-            start, key_prefix = os.path.join(self.paths.dir, *parts), "/".join(parts) + "/"
+            start, key_prefix = self.paths.data(parts), "/".join(parts) + "/"
         return self._walk(start, key_prefix, prefix)
 
     def _walk(self, folder: str, key_prefix: str, prefix: str) -> Iterator[tuple[str, Target]]:
@@ -164,7 +165,7 @@ class BucketFiles:
                 sub = key + "/"
                 if sub.startswith(prefix) or prefix.startswith(sub):
                     items.append((encoded + b"/", sub, entry, True))
-            elif key.startswith(prefix) and entry.is_file():
+            elif key.startswith(prefix) and entry.is_file(follow_symlinks=False):
                 items.append((encoded, key, entry, False))
         items.sort(key=lambda item: item[0])
         for _, key, entry, is_dir in items:
@@ -188,46 +189,44 @@ class BucketFiles:
             self._clear_stale_records(target.record_path)
             write_json(self.paths.tmp, target.record_path, target.record, fsync=self._fsync)
 
-    def spool(self, chunks: Iterator[bytes], algorithms: list[str]) -> Spooled:
-        """Write a stream to a temp file, hashing it on the way."""
+    def _to_temp(self, write: Callable[[IO[bytes]], None]) -> tuple[str, os.stat_result]:
+        """A new temp file filled by ``write`` and made durable; removed if anything fails."""
         fd, tmp = temp_file(self.paths.tmp)
-        digest = hashlib.md5(usedforsecurity=False)
-        hashers = {name: checksums.new_hasher(name) for name in algorithms}
         try:
             with os.fdopen(fd, "wb") as fh:
-                for chunk in chunks:
-                    fh.write(chunk)
-                    digest.update(chunk)
-                    for hasher in hashers.values():
-                        hasher.update(chunk)
+                write(fh)
                 fh.flush()
                 if self._fsync:
                     os.fsync(fh.fileno())
-                st = os.fstat(fh.fileno())
+                return tmp, os.fstat(fh.fileno())
         except BaseException:
             remove(tmp)
             raise
+
+    def spool(self, chunks: Iterator[bytes], algorithms: list[str]) -> Spooled:
+        """Write a stream to a temp file, hashing it on the way."""
+        digest = hashlib.md5(usedforsecurity=False)
+        hashers = {name: checksums.new_hasher(name) for name in algorithms}
+
+        def write(fh: IO[bytes]) -> None:
+            for chunk in chunks:
+                fh.write(chunk)
+                digest.update(chunk)
+                for hasher in hashers.values():
+                    hasher.update(chunk)
+
+        tmp, st = self._to_temp(write)
         sums = {name: checksums.b64(h.digest()) for name, h in hashers.items()}
         return Spooled(tmp, digest.hexdigest(), sums, st)
 
     def copy_from(self, source: Target, wanted: list[str]) -> Spooled:
         """Copy a version's bytes to a temp file, reusing its ETag and checksums if known."""
         known = source.record.get("checksums") or {}
-        if source.record.get("etag") and all(name in known for name in wanted):
-            fd, tmp = temp_file(self.paths.tmp)
-            os.close(fd)
-            try:
-                shutil.copyfile(source.data_path, tmp)
-                with open(tmp, "rb+") as fh:
-                    if self._fsync:
-                        os.fsync(fh.fileno())
-                    st = os.fstat(fh.fileno())
-            except BaseException:
-                remove(tmp)
-                raise
-            return Spooled(tmp, source.record["etag"], {n: known[n] for n in wanted}, st)
-        with open(source.data_path, "rb") as fh:
-            return self.spool(iter(lambda: fh.read(CHUNK), b""), wanted)
+        with open_data(source.data_path, source.record["key"]) as src:
+            if source.record.get("etag") and all(name in known for name in wanted):
+                tmp, st = self._to_temp(lambda fh: shutil.copyfileobj(src, fh, CHUNK))
+                return Spooled(tmp, source.record["etag"], {n: known[n] for n in wanted}, st)
+            return self.spool(iter(lambda: src.read(CHUNK), b""), wanted)
 
     def install(
         self, key: str, spooled: Spooled, record: dict[str, Any], now: datetime

@@ -13,17 +13,19 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
 import re
 import secrets
+import stat
 import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import datetime, timezone
-from typing import Any
+from typing import IO, Any
 
 from filelock import FileLock
 
@@ -41,6 +43,7 @@ from s3bo_cli.stores.base import (
     RestoreStatus,
     Retention,
     Sse,
+    access_denied,
     check_key,
 )
 
@@ -77,6 +80,31 @@ def key_segments(key: str) -> list[str]:
     return segments
 
 
+def link_refused(relative: str) -> S3Error:
+    """AccessDenied for a key whose path leads through a symbolic link."""
+    return S3Error(
+        "AccessDenied",
+        403,
+        f"{access_denied().message}: {relative!r} is or passes through a symbolic link, "
+        "which the directory store does not follow",
+    )
+
+
+def open_data(path: str, key: str) -> IO[bytes]:
+    """Open an object's bytes for reading, never through a link at the last step.
+
+    The path was confined when it was made; ``O_NOFOLLOW`` closes the gap for a
+    link swapped in since.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise link_refused(key) from None
+        raise
+    return os.fdopen(fd, "rb")
+
+
 def check_version_id(version_id: str) -> None:
     if not _VERSION_ID.match(version_id):
         raise S3Error("InvalidArgument", 400, "Invalid version id specified")
@@ -106,26 +134,42 @@ class BucketPaths:
         self.meta_root = os.path.join(bucket_dir, META_DIR)
         self.config = os.path.join(self.meta_root, "bucket.json")
         self.tmp = os.path.join(self.meta_root, "tmp")
-        self._real: str | None = None
         self._locks = _StripeLocks(os.path.join(self.meta_root, "locks"))
 
+    # Every path handed out below is confined: no symbolic link on the way to it.
+
     def data(self, segments: list[str]) -> str:
-        return os.path.join(self.dir, *segments)
+        return self.confine(os.path.join(self.dir, *segments))
 
     def meta(self, segments: list[str]) -> str:
-        return os.path.join(self.meta_root, "meta", *segments)
+        return self.confine(os.path.join(self.meta_root, "meta", *segments))
 
     def versions(self, key: str) -> str:
         digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
-        return os.path.join(self.meta_root, "versions", digest[:2], digest)
+        return self.confine(os.path.join(self.meta_root, "versions", digest[:2], digest))
 
-    def check_inside(self, path: str) -> None:
-        """Refuse a write whose parent folder resolves outside the bucket (symlinks)."""
-        if self._real is None:
-            self._real = os.path.realpath(self.dir)
-        parent = os.path.realpath(os.path.dirname(path))
-        if parent != self._real and not parent.startswith(self._real + os.sep):
-            raise bad_key("Object key resolves outside its bucket folder")
+    def confine(self, path: str) -> str:
+        """Refuse a path below the bucket folder that is, or passes through, a symbolic link.
+
+        The bucket folder is the boundary: nothing the store reads, writes or deletes
+        may lie outside it, so no link below it is followed, wherever it points.
+        """
+        relative = path[len(self.dir) + 1 :]
+        current = self.dir
+        for part in relative.split(os.sep):
+            current = os.path.join(current, part)
+            try:
+                mode = os.lstat(current).st_mode
+            except (FileNotFoundError, NotADirectoryError):
+                break  # nothing deeper exists, so nothing deeper can be a link
+            if stat.S_ISLNK(mode):
+                raise link_refused(relative)
+        return path
+
+    def confine_internals(self) -> None:
+        """Refuse a bucket whose own ``.s3bo`` folders have been replaced by links."""
+        for name in ("bucket.json", "tmp", "locks", "meta", "versions"):
+            self.confine(os.path.join(self.meta_root, name))
 
     def lock(self, key: str) -> contextlib.AbstractContextManager[None]:
         """Hold the lock for one key (striped: a few keys share each lock file)."""
@@ -153,7 +197,9 @@ class _StripeLocks:
             self._fds, self._pid = {}, os.getpid()
         fd = self._fds.get(stripe)
         if fd is None:
-            flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+            flags = (
+                os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+            )
             try:
                 fd = os.open(self._path(stripe), flags, 0o644)
             except FileNotFoundError:

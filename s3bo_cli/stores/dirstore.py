@@ -54,6 +54,7 @@ from s3bo_cli.stores.dirlayout import (
     iso,
     key_segments,
     metadata_to_json,
+    open_data,
     read_json,
     record_to_info,
     restore_status,
@@ -112,6 +113,7 @@ class DirStore:
             )
         if not os.path.isdir(files.paths.dir):
             raise no_such_bucket()
+        files.paths.confine_internals()
         self._buckets[bucket] = files
         return files
 
@@ -236,7 +238,7 @@ class DirStore:
                     "The operation is not valid for the object's storage class",
                 )
             try:
-                fh = open(target.data_path, "rb")  # noqa: SIM115 - handed to the caller
+                fh = open_data(target.data_path, key)
             except FileNotFoundError:
                 continue
             if not target.current or fingerprint(os.fstat(fh.fileno())) == target.record["file"]:
@@ -301,7 +303,7 @@ class DirStore:
         lock: ObjectLock | None = None,
     ) -> WriteResult:
         files = self._files(bucket)
-        segments = key_segments(key)
+        files.paths.data(key_segments(key))  # refused before the body is read: a link
         self._prepare(
             files.paths,
             bucket,
@@ -318,7 +320,6 @@ class DirStore:
             "sse": _sse_json(sse),
             **_lock_json(lock),
         }
-        files.paths.check_inside(files.paths.data(segments))
         spooled = files.spool(_chunks(body), [checksum_algorithm] if checksum_algorithm else [])
         return self._install(files, key, spooled, record)
 
@@ -341,7 +342,7 @@ class DirStore:
         lock: ObjectLock | None = None,
     ) -> WriteResult:
         dest = self._files(dest_bucket)
-        dest_segments = key_segments(dest_key)
+        dest.paths.data(key_segments(dest_key))  # refused before the copy: a link
         source_files = self._files(src_bucket)
         config = self._prepare(
             dest.paths,
@@ -394,7 +395,6 @@ class DirStore:
             "sse": _sse_json(sse),
             **_lock_json(lock),
         }
-        dest.paths.check_inside(dest.paths.data(dest_segments))
         wanted = [checksum_algorithm] if checksum_algorithm else list(src.get("checksums") or {})
         return self._install(dest, dest_key, dest.copy_from(source, wanted), record)
 
