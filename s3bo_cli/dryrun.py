@@ -19,8 +19,9 @@ from s3bo_cli import clock, pricing, validation
 from s3bo_cli.config import LOCAL_DEFAULT_ACCOUNT, Settings
 from s3bo_cli.engine import manifests
 from s3bo_cli.engine.manifests.source import ManifestError
-from s3bo_cli.engine.requests import bucket_from_arn, check_create_job
+from s3bo_cli.engine.requests import check_create_job
 from s3bo_cli.errors import S3Error
+from s3bo_cli.model.arns import bucket_from_arn
 from s3bo_cli.model.manifest import ManifestEntry
 from s3bo_cli.stores.base import (
     ARCHIVE_CLASSES,

@@ -12,6 +12,7 @@ import copy
 from typing import Any, Protocol
 
 from s3bo_cli.errors import S3Error, ServiceError, service_error
+from s3bo_cli.model.arns import object_arn_parts
 
 
 class _Info(Protocol):
@@ -30,14 +31,10 @@ def manifest_object(params: dict[str, Any]) -> tuple[str, str, str | None] | Non
     location = (params.get("Manifest") or {}).get("Location")
     if not isinstance(location, dict) or location.get("ETag"):
         return None
-    arn = location.get("ObjectArn")
-    parts = arn.split(":", 5) if isinstance(arn, str) else []
-    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "s3":
+    parts = object_arn_parts(location.get("ObjectArn"))
+    if parts is None:
         return None  # not an S3 object ARN: leave it to validation
-    bucket, _, key = parts[5].partition("/")
-    if not bucket or not key:
-        return None
-    return bucket, key, location.get("ObjectVersionId")
+    return *parts, location.get("ObjectVersionId")
 
 
 def fill_manifest_etag(params: dict[str, Any], store: HeadsObjects) -> dict[str, Any]:

@@ -211,8 +211,8 @@ def lint_manifest_before_submit(request: dict[str, Any], store: Any) -> None:
     manifest = request.get("Manifest")
     if not manifest or manifest["Spec"].get("Format") != "S3BatchOperations_CSV_20180820":
         return
-    from s3bo_cli.engine.requests import split_object_arn
     from s3bo_cli.errors import S3boError, S3Error
+    from s3bo_cli.model.arns import split_object_arn
     from s3bo_cli.tools.lint import lint_object
 
     try:

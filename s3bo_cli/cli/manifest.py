@@ -38,8 +38,9 @@ def _fields(value: str) -> list[str]:
 
 
 def _source_lines(app: AppContext, source: str) -> Iterator[bytes]:
+    from s3bo_cli.model.arns import split_s3_uri
     from s3bo_cli.model.lines import body_lines
-    from s3bo_cli.tools import object_store, split_s3_uri
+    from s3bo_cli.tools import object_store
 
     if source.startswith("s3://"):
         bucket, key = split_s3_uri(source)
@@ -141,8 +142,9 @@ def make(
       s3bo create-job ... --manifest "$(s3bo --query ManifestArgument \\
         --output text manifest make s3://photos -o s3://manifests/all.csv)"
     """
+    from s3bo_cli.model.arns import split_s3_uri
     from s3bo_cli.tools import makemanifest as mm
-    from s3bo_cli.tools import object_store, split_s3_uri
+    from s3bo_cli.tools import object_store
 
     selection = mm.ObjectFilter(
         suffixes=suffixes,
@@ -175,7 +177,8 @@ def _deliver(
     built: ManifestWriter, destination: str, store: ObjectStore, fields: list[str]
 ) -> dict[str, Any] | None:
     """Upload or write the manifest; what to print about it (None for stdout)."""
-    from s3bo_cli.tools import job_manifest, split_s3_uri
+    from s3bo_cli.model.arns import split_s3_uri
+    from s3bo_cli.tools import job_manifest
 
     if destination.startswith("s3://"):
         bucket, key = split_s3_uri(destination)

@@ -43,7 +43,8 @@ def retry_failed(
       s3bo retry-failed 93735294-df46-44d5-8638-6356f335324e --no-confirmation-required
       s3bo --query CreateJobRequest.Manifest retry-failed 93735294-... --dry-run
     """
-    from s3bo_cli.tools import object_store, split_s3_uri
+    from s3bo_cli.model.arns import split_s3_uri
+    from s3bo_cli.tools import object_store
     from s3bo_cli.tools.retry import prepare
 
     account = app.account_id(account_id)

@@ -14,6 +14,7 @@ import click
 from s3bo_cli import config
 from s3bo_cli.config import Settings
 from s3bo_cli.errors import UsageError
+from s3bo_cli.model.arns import split_s3_uri
 from s3bo_cli.stores import ObjectInfo, ObjectMetadata, ObjectStore, open_store
 
 
@@ -25,16 +26,6 @@ def _settings(ctx: click.Context) -> Settings:
 
 def _store(ctx: click.Context) -> ObjectStore:
     return open_store(_settings(ctx))
-
-
-def _split(uri: str, *, need_key: bool = False) -> tuple[str, str]:
-    """``s3://bucket/key`` or ``bucket/key`` -> (bucket, key)."""
-    path = uri.removeprefix("s3://")
-    bucket, _, key = path.partition("/")
-    if not bucket or (need_key and not key):
-        wanted = "s3://BUCKET/KEY" if need_key else "s3://BUCKET[/PREFIX]"
-        raise UsageError(f"expected {wanted}, got {uri!r}")
-    return bucket, key
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
@@ -126,7 +117,7 @@ def list_(ctx: click.Context, target: str | None) -> None:
         for name in object_store.list_buckets():
             click.echo(name)
         return
-    bucket, prefix = _split(target)
+    bucket, prefix = split_s3_uri(target, need_key=False, bare=True)
     for item in object_store.list_objects(bucket, prefix):
         stamp = item.last_modified.strftime("%Y-%m-%d %H:%M:%S")
         click.echo(f"{stamp} {item.size:>10} {item.storage_class:<12} {item.key}")
@@ -157,7 +148,7 @@ def put(
     Example:
       s3bo store put report.csv s3://photos/reports/report.csv
     """
-    bucket, key = _split(target)
+    bucket, key = split_s3_uri(target, need_key=False, bare=True)
     object_store = _store(ctx)
     tag_set, metadata = _pairs(tags, "--tag"), _pairs(user, "--metadata")
     if source.is_dir():
@@ -192,7 +183,7 @@ def get(ctx: click.Context, source: str, dest: str | None, version_id: str | Non
     Example:
       s3bo store get s3://photos/reports/report.csv - | head
     """
-    bucket, key = _split(source, need_key=True)
+    bucket, key = split_s3_uri(source, need_key=True, bare=True)
     with _store(ctx).get_object(bucket, key, version_id) as body:
         if dest == "-":
             out = sys.stdout.buffer
@@ -229,7 +220,7 @@ def head(ctx: click.Context, source: str, version_id: str | None) -> None:
     Example:
       s3bo store head s3://photos/reports/report.csv
     """
-    bucket, key = _split(source, need_key=True)
+    bucket, key = split_s3_uri(source, need_key=True, bare=True)
     info = _store(ctx).head_object(bucket, key, version_id)
     click.echo(json.dumps(head_shape(info), indent=4, ensure_ascii=False))
 
@@ -246,7 +237,7 @@ def remove(ctx: click.Context, target: str, version_id: str | None, recursive: b
     Example:
       s3bo store rm --recursive s3://photos/tmp/
     """
-    bucket, key = _split(target, need_key=not recursive)
+    bucket, key = split_s3_uri(target, need_key=not recursive, bare=True)
     object_store = _store(ctx)
     keys = [o.key for o in object_store.list_objects(bucket, key)] if recursive else [key]
     for object_key in keys:

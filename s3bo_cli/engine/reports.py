@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from s3bo_cli import clock
-from s3bo_cli.engine.requests import bucket_from_arn
 from s3bo_cli.engine.tasklog import FAILED, SUCCEEDED, TaskResult
+from s3bo_cli.model.arns import bucket_from_arn
 from s3bo_cli.stores.base import ObjectStore, Sse
 
 REPORT_FORMAT = "Report_CSV_20180820"

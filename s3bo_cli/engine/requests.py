@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from s3bo_cli.errors import BadRequestException, ServiceError, TooManyTagsException
+from s3bo_cli.model.arns import bucket_from_arn, split_object_arn
 from s3bo_cli.model.manifest import CSV_FORMAT, INVENTORY_FORMAT, fields_problem
 
 MAX_JOB_TAGS = 50
@@ -19,26 +20,6 @@ def operation_name(operation: dict[str, Any]) -> str:
             + (f" ({', '.join(names)})" if names else "")
         )
     return names[0]
-
-
-def split_object_arn(arn: str) -> tuple[str, str]:
-    """``arn:aws:s3:::bucket/key`` -> (bucket, key)."""
-    parts = arn.split(":", 5)
-    resource = parts[5] if len(parts) == 6 else ""
-    bucket, _, key = resource.partition("/")
-    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "s3" or not bucket or not key:
-        raise BadRequestException(
-            f"Invalid manifest ObjectArn {arn!r}: expected arn:aws:s3:::bucket/key"
-        )
-    return bucket, key
-
-
-def bucket_from_arn(arn: str) -> str:
-    """``arn:aws:s3:::bucket`` -> bucket."""
-    bucket = arn.split(":", 5)[-1]
-    if not arn.startswith("arn:") or not bucket or "/" in bucket:
-        raise BadRequestException(f"Invalid bucket ARN {arn!r}: expected arn:aws:s3:::bucket")
-    return bucket
 
 
 def check_tags(tags: list[dict[str, str]], *, error: type[ServiceError]) -> None:

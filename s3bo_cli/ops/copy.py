@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from s3bo_cli import clock
-from s3bo_cli.engine.requests import bucket_from_arn
 from s3bo_cli.errors import S3Error
+from s3bo_cli.model.arns import bucket_from_arn
 from s3bo_cli.model.manifest import ManifestEntry
 from s3bo_cli.ops import Outcome, TaskContext, version
 from s3bo_cli.stores.base import (

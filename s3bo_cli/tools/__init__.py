@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from typing import IO, TYPE_CHECKING
 
-from s3bo_cli.errors import ExitCode, S3boError, S3Error, UsageError
+from s3bo_cli.errors import ExitCode, S3boError, S3Error
 from s3bo_cli.model.manifest import CSV_FORMAT
 
 if TYPE_CHECKING:
@@ -48,17 +48,6 @@ def object_store(settings: Settings) -> ObjectStore:
     from s3bo_cli.stores import open_store
 
     return open_store(settings)
-
-
-def split_s3_uri(uri: str, *, need_key: bool = True) -> tuple[str, str]:
-    """``s3://bucket/key`` -> (bucket, key); UsageError (exit 252) for anything else."""
-    if not uri.startswith("s3://"):
-        raise UsageError(f"expected s3://BUCKET/KEY, got {uri!r}")
-    bucket, _, key = uri[5:].partition("/")
-    if not bucket or (need_key and not key):
-        wanted = "s3://BUCKET/KEY" if need_key else "s3://BUCKET[/PREFIX]"
-        raise UsageError(f"expected {wanted}, got {uri!r}")
-    return bucket, key
 
 
 class ManifestWriter:

@@ -23,8 +23,8 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from s3bo_cli.engine.reports import job_prefix
-from s3bo_cli.engine.requests import bucket_from_arn
 from s3bo_cli.errors import S3Error, ServiceError
+from s3bo_cli.model.arns import bucket_from_arn
 from s3bo_cli.model.lines import body_lines
 from s3bo_cli.stores.base import ObjectStore
 from s3bo_cli.tools import ToolError

@@ -46,6 +46,7 @@ from urllib.parse import quote
 from s3bo_cli import clock
 from s3bo_cli.engine.manifests.source import ManifestError
 from s3bo_cli.errors import S3Error
+from s3bo_cli.model.arns import bucket_arn_name, bucket_from_arn
 from s3bo_cli.model.manifest import ManifestEntry
 from s3bo_cli.stores.base import ObjectInfo, ObjectStore, ObjectSummary, Sse
 
@@ -64,16 +65,14 @@ def entries(
 ) -> Iterator[ManifestEntry]:
     """The matching objects, streamed; fills in ``job["GeneratedManifestDescriptor"]``."""
     account = job["JobArn"].split(":")[4]
-    source = _bucket(spec["SourceBucket"])
+    source = bucket_from_arn(spec["SourceBucket"])
     _check_owner(spec.get("ExpectedBucketOwner"), account, source)
     output = None
     if spec.get("EnableManifestOutput"):
         location = spec.get("ManifestOutputLocation")
         if not location:
             raise _write_failed("EnableManifestOutput needs a ManifestOutputLocation")
-        _check_owner(
-            location.get("ExpectedManifestBucketOwner"), account, _bucket(location["Bucket"])
-        )
+        _check_owner(location.get("ExpectedManifestBucketOwner"), account, _output_bucket(location))
         output = ManifestOutput(store, location, job, source)
     flt = spec.get("Filter") or {}
     count = 0
@@ -106,8 +105,9 @@ def _passes(summary: ObjectSummary, checks: list[Check]) -> bool:
         return False
 
 
-def _bucket(arn: str) -> str:
-    return arn.rsplit(":", 1)[-1]
+def _output_bucket(location: dict[str, Any]) -> str:
+    """The bucket of ``ManifestOutputLocation`` ("" when it names none: writing then fails)."""
+    return bucket_arn_name(location.get("Bucket")) or ""
 
 
 def _check_owner(expected: str | None, account: str, bucket: str) -> None:
@@ -326,7 +326,7 @@ class ManifestOutput:
     ) -> None:
         self.store = store
         self.location = location
-        self.bucket = _bucket(location.get("Bucket", ""))
+        self.bucket = _output_bucket(location)
         self.source = source
         prefix = (location.get("ManifestPrefix") or "").strip("/")
         self.base = f"{prefix}/{job['JobId']}" if prefix else job["JobId"]

@@ -18,6 +18,7 @@ from typing import Any
 
 from s3bo_cli.engine.manifests.source import ManifestError, check_etag, read_failure
 from s3bo_cli.errors import S3Error
+from s3bo_cli.model.arns import bucket_arn_name
 from s3bo_cli.model.lines import CHUNK, text_lines
 from s3bo_cli.model.manifest import ManifestEntry
 from s3bo_cli.stores.base import ObjectStore
@@ -82,8 +83,8 @@ def schema(report: dict[str, Any]) -> dict[str, int]:
 def destination_bucket(report: dict[str, Any]) -> str:
     """The bucket holding the data files, from the ``destinationBucket`` ARN."""
     arn = report.get("destinationBucket")
-    bucket = arn.rsplit(":", 1)[-1] if isinstance(arn, str) and arn.startswith("arn:") else ""
-    if not bucket or "/" in bucket:
+    bucket = bucket_arn_name(arn)
+    if bucket is None:
         raise _parse_error(f"destinationBucket {arn!r} is not a bucket ARN")
     return bucket
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from s3bo_cli.engine.requests import split_object_arn
 from s3bo_cli.errors import S3Error
+from s3bo_cli.model.arns import split_object_arn
 from s3bo_cli.stores.base import ObjectStore
 
 
