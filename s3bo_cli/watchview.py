@@ -195,7 +195,7 @@ class LiveView:
         from rich.table import Table
         from rich.text import Text
 
-        from s3bo_cli.output.table import STATUS_STYLES
+        from s3bo_cli.output.cells import STATUS_STYLES
 
         wide = width >= WIDE
         table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)

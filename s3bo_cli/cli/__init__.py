@@ -159,6 +159,8 @@ def _report(ctx: click.Context, exc: BaseException) -> None:
 
     if isinstance(exc, ServiceError):
         text = str(exc)
+        if exc.code == "NotFoundException":
+            text += _not_found_hint()
     elif isinstance(exc, S3Error):  # a call to S3 itself, printed as the aws CLI prints it
         text = f"An error occurred ({exc.code}): {exc.message}"
     elif isinstance(exc, S3boError):
@@ -170,6 +172,11 @@ def _report(ctx: click.Context, exc: BaseException) -> None:
         if not debug:
             text += " (run with --debug for the traceback)"
     click.echo(text, err=True)
+
+
+def _not_found_hint() -> str:
+    """Where else the job may be: this account's list, another region or account."""
+    return " (see `s3bo list-jobs`, or try another --region or --account-id)"
 
 
 @click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]})

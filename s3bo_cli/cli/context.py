@@ -37,6 +37,12 @@ class AppContext:
         default = getattr(self.backend, "default_account_id", None)
         return default() if callable(default) else (default or LOCAL_DEFAULT_ACCOUNT)
 
+    def job_id(self, text: str, account_id: str | None = None) -> str:
+        """The whole job id ``text`` names: itself, or the one job it is a prefix of."""
+        from s3bo_cli.backends.jobids import resolve_job_id
+
+        return resolve_job_id(self.backend, self.account_id(account_id), text)
+
     def call(
         self, operation: str, params: dict[str, Any], *, engine: dict[str, Any] | None = None
     ) -> dict[str, Any]:
@@ -79,6 +85,8 @@ class AppContext:
         if missing:
             raise UsageError(f"the following arguments are required: {', '.join(missing)}")
         request["AccountId"] = self.account_id(request.get("AccountId"))
+        if isinstance(request.get("JobId"), str):
+            request["JobId"] = self.job_id(request["JobId"], request["AccountId"])
         return request
 
     def require_local(self, what: str) -> None:

@@ -13,7 +13,8 @@ from s3bo_cli.cli.options import account_id_option, complete_job_ids
 def _control(app: AppContext, action: str, job_id: str, account_id: str | None) -> None:
     app.require_local(f"s3bo {action}")  # AWS has no API to pause a job
     backend: Any = app.backend  # the LocalBackend: require_local checked it
-    result = backend.control(action, app.account_id(account_id), job_id)
+    account = app.account_id(account_id)
+    result = backend.control(action, account, app.job_id(job_id, account))
     app.render(result, operation="PauseJob" if action == "pause" else "ResumeJob")
 
 

@@ -71,6 +71,7 @@ def events(
     ns = Namespace(app.settings.state_dir, app.account_id(account_id), app.settings.region)
     jobs = JobStore(ns)
     if job_id is not None:
+        job_id = app.job_id(job_id, ns.account_id)
         jobs.load(job_id)  # NotFoundException for an unknown job
     log = events.EventLog(ns, data_events=data_events)
     printer = _Printer(app, follow=follow, eventbridge=eventbridge, one_job=job_id is not None)

@@ -38,6 +38,7 @@ def report(
     from s3bo_cli.tools.reportsummary import summarize
     from s3bo_cli.tools.retry import FailedTasks
 
+    job_id = app.job_id(job_id, account_id)
     request = {"AccountId": app.account_id(account_id), "JobId": job_id}
     job = app.call("DescribeJob", request)["Job"]
     store = object_store(app.settings)

@@ -48,6 +48,7 @@ def retry_failed(
     from s3bo_cli.tools.retry import prepare
 
     account = app.account_id(account_id)
+    job_id = app.job_id(job_id, account)
     location = split_s3_uri(manifest_location) if manifest_location else None
     job = app.call("DescribeJob", {"AccountId": account, "JobId": job_id})["Job"]
     tags = app.call("GetJobTagging", {"AccountId": account, "JobId": job_id}).get("Tags", [])

@@ -105,6 +105,7 @@ def wait(
       s3bo wait 93735294-df46-44d5-8638-6356f335324e && echo done
       s3bo wait "$JOB" --timeout 600 --output json | jq .Job.ProgressSummary
     """
+    job_id = app.job_id(job_id, account_id)
     request = {"AccountId": app.account_id(account_id), "JobId": job_id}
     aws = app.settings.backend == "aws"
     delay = interval or (2.0 if aws else 0.2)

@@ -89,6 +89,7 @@ def watch(
       s3bo watch "$JOB1" "$JOB2" --interval 2
     """
     account = app.account_id(account_id)
+    job_ids = tuple(app.job_id(job_id, account) for job_id in job_ids)
     delay = interval or (5.0 if app.settings.backend == "aws" else 0.5)
     tracker = Tracker()
     hinted: set[str] = set()

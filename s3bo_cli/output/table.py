@@ -13,28 +13,25 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from rich import box
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-PIPE_WIDTH = 160
+from s3bo_cli.output import joblist
+from s3bo_cli.output.cells import (
+    elapsed_text,
+    operation_name,
+    progress_text,
+    scalar_text,
+    status_text,
+)
+from s3bo_cli.output.generic import aligned_rows, generic
+from s3bo_cli.output.layout import fit
 
-STATUS_STYLES: dict[str, str] = {
-    "New": "bright_blue",
-    "Preparing": "blue",
-    "Ready": "blue",
-    "Active": "cyan",
-    "Pausing": "bright_yellow",
-    "Paused": "bright_yellow",
-    "Suspended": "magenta",
-    "Completing": "green",
-    "Complete": "bold green",
-    "Failing": "red",
-    "Failed": "bold red",
-    "Cancelling": "yellow",
-    "Cancelled": "yellow",
-}
+PIPE_WIDTH = 160
+#: Columns a Panel adds around its content (borders and padding).
+PANEL_EXTRA = 4
 
 
 def format_table(
@@ -63,9 +60,9 @@ def format_table(
     if builder is not None and isinstance(value, dict):
         renderables = builder(value, console.width)
     else:
-        renderables = [generic(value, title=None if queried else operation)]
+        renderables = [generic(value, width=console.width, title=None if queried else operation)]
     for renderable in renderables:
-        console.print(renderable)
+        console.print(renderable, crop=False)  # a token wider than the screen stays whole
 
 
 class _Console(Console):
@@ -79,62 +76,6 @@ def _pipe_width() -> int:
     """Off a terminal nothing wraps lines, so lay tables out wide unless ``COLUMNS`` says."""
     columns = os.environ.get("COLUMNS", "")
     return int(columns) if columns.isdigit() and int(columns) > 0 else PIPE_WIDTH
-
-
-# -- cells ------------------------------------------------------------------
-
-
-def scalar_text(value: Any) -> str:
-    """A scalar as the aws CLI prints it in text and tables (``True``/``False``)."""
-    if value is None:
-        return ""
-    return str(value)
-
-
-def status_text(status: Any) -> Text:
-    return Text(scalar_text(status), style=STATUS_STYLES.get(str(status), ""))
-
-
-def progress_text(summary: dict[str, Any] | None) -> Text:
-    """``succeeded/failed/total`` with the share of tasks done."""
-    if not summary:
-        return Text("")
-    ok = summary.get("NumberOfTasksSucceeded", 0) or 0
-    failed = summary.get("NumberOfTasksFailed", 0) or 0
-    total = summary.get("TotalNumberOfTasks", 0) or 0
-    text = Text(f"{ok}/", style="")
-    text.append(str(failed), style="red" if failed else "")
-    text.append(f"/{total}")
-    if total:
-        text.append(f" ({(ok + failed) * 100 // total}%)", style="dim")
-    return text
-
-
-def short_time(value: Any) -> str:
-    """``2019-10-03T21:48:48.048Z`` as ``2019-10-03 21:48:48`` (UTC, as the service gives it)."""
-    text = scalar_text(value)
-    if len(text) >= 19 and text[10] == "T":
-        return f"{text[:10]} {text[11:19]}"
-    return text
-
-
-def elapsed_text(seconds: Any) -> str:
-    if not isinstance(seconds, int) or isinstance(seconds, bool):
-        return scalar_text(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h {minutes:02d}m {secs:02d}s"
-    if minutes:
-        return f"{minutes}m {secs:02d}s"
-    return f"{secs}s"
-
-
-def operation_name(operation: Any) -> str:
-    """The operation's name, from the structure (DescribeJob) or the string (ListJobs)."""
-    if isinstance(operation, dict):
-        return ", ".join(operation) or ""
-    return scalar_text(operation)
 
 
 def _manifest_text(job: dict[str, Any]) -> str:
@@ -177,14 +118,14 @@ def _report_text(report: Any) -> str:
 def _key_value_grid() -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
-    grid.add_column(overflow="fold")
+    grid.add_column()
     return grid
 
 
 def describe_job(result: dict[str, Any], width: int = 0) -> list[RenderableType]:
     job = result.get("Job")
     if not isinstance(job, dict):
-        return [generic(result, title="DescribeJob")]
+        return [generic(result, width=width, title="DescribeJob")]
     summary = job.get("ProgressSummary") or {}
     timers = summary.get("Timers") or {}
     rows: list[tuple[str, Any]] = [
@@ -205,23 +146,31 @@ def describe_job(result: dict[str, Any], width: int = 0) -> list[RenderableType]
         ("Role", job.get("RoleArn")),
     ]
     grid = _key_value_grid()
-    for label, cell in rows:
-        if cell is not None and cell != "":
-            grid.add_row(label, cell if isinstance(cell, Text) else scalar_text(cell))
-    out: list[RenderableType] = [
-        Panel(grid, title="DescribeJob", title_align="left", expand=False, box=box.ROUNDED)
+    shown = [
+        (label, cell if isinstance(cell, Text) else Text(scalar_text(cell)))
+        for label, cell in rows
+        if cell is not None and cell != ""
     ]
+    for label, text in shown:
+        grid.add_row(label, text)
+    out: list[RenderableType]
+    if fit(grid, width - PANEL_EXTRA):
+        out = [Panel(grid, title="DescribeJob", title_align="left", expand=False, box=box.ROUNDED)]
+    else:
+        rows_view = aligned_rows([(label, text, None) for label, text in shown], width)
+        out = [Text("DescribeJob", style="bold"), rows_view]
     reasons = job.get("FailureReasons") or []
     if reasons:
         table = Table(title="FailureReasons", title_justify="left", box=box.SIMPLE_HEAD)
         table.add_column("FailureCode", style="red", no_wrap=True)
-        table.add_column("FailureReason", overflow="fold")
+        table.add_column("FailureReason")
         for reason in reasons:
             if isinstance(reason, dict):
                 table.add_row(
                     scalar_text(reason.get("FailureCode")), scalar_text(reason.get("FailureReason"))
                 )
-        out.append(table)
+        fitted = fit(table, width)
+        out.append(table if fitted else generic(reasons, width=width, title="FailureReasons"))
     return out
 
 
@@ -235,101 +184,43 @@ def _joined(*parts: Any) -> str | None:
     return text or None
 
 
-#: (column, width it needs, padding included): what list-jobs shows, by importance.
-_LIST_COLUMNS = (
-    ("JobId", 38),
-    ("Status", 12),
-    ("Region", 11),  # only with --all-regions, where it matters most
-    ("Progress", 18),
-    ("Priority", 10),
-    ("Operation", 22),
-    ("Created", 21),
-)
-
-
-def _list_layout(jobs: list[dict[str, Any]], width: int) -> tuple[list[str], bool]:
-    """The columns that fit ``width`` (most important first), and whether ids are cut."""
-    wanted = [
-        name for name, _ in _LIST_COLUMNS if name != "Region" or any("Region" in j for j in jobs)
-    ]
-    need = dict(_LIST_COLUMNS)
-    need["JobId"] = max(len(scalar_text(j.get("JobId"))) for j in jobs) + 2
-    short_ids = False
-    while sum(need[c] for c in wanted) > width and len(wanted) > 3:
-        wanted.pop()  # least important first
-    if sum(need[c] for c in wanted) > width:
-        short_ids = True
-    if any(j.get("Description") for j in jobs) and sum(need[c] for c in wanted) + 16 <= width:
-        wanted.insert(1, "Description")
-    order = ["Region", "JobId", "Description", "Operation", "Priority", "Status", "Progress"]
-    order.append("Created")
-    return [c for c in order if c in wanted], short_ids
-
-
-def list_jobs(result: dict[str, Any], width: int = 0) -> list[RenderableType]:
-    """One row a job, with the columns that fit the terminal (JobId and Status always)."""
-    jobs = [j for j in result.get("Jobs") or [] if isinstance(j, dict)]
-    out: list[RenderableType] = []
-    if jobs:
-        columns, short_ids = _list_layout(jobs, width or 200)
-        table = Table(title="ListJobs", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-        cells: dict[str, Callable[[dict[str, Any]], str | Text]] = {
-            "Region": lambda j: scalar_text(j.get("Region")),
-            "JobId": lambda j: scalar_text(j.get("JobId"))[: 8 if short_ids else None],
-            "Description": lambda j: scalar_text(j.get("Description")),
-            "Operation": lambda j: operation_name(j.get("Operation")),
-            "Priority": lambda j: scalar_text(j.get("Priority")),
-            "Status": lambda j: status_text(j.get("Status")),
-            "Progress": lambda j: progress_text(j.get("ProgressSummary")),
-            "Created": lambda j: short_time(j.get("CreationTime")),
-        }
-        for column in columns:
-            table.add_column(
-                column,
-                justify="right" if column == "Priority" else "left",
-                no_wrap=column != "Description",
-                overflow="fold" if column == "Description" else "ellipsis",
-            )
-        for job in jobs:
-            table.add_row(*(cells[column](job) for column in columns))
-        out.append(table)
-    else:
-        out.append(Text("No jobs.", style="dim"))
-    if result.get("NextToken"):
-        out.append(Text(f"NextToken: {result['NextToken']}", style="dim"))
-    return out
-
-
-def _row_table(title: str, result: dict[str, Any], columns: tuple[str, ...]) -> Table:
+def _row_table(
+    title: str, result: dict[str, Any], columns: tuple[str, ...], width: int
+) -> RenderableType:
+    """The response as one row; as key/value rows when that row cannot fit ``width``."""
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
     present = [c for c in columns if c in result]
-    present += [k for k, v in result.items() if k not in columns and not _nested(v)]
+    present += [
+        k for k, v in result.items() if k not in columns and not isinstance(v, (dict, list))
+    ]
     for column in present:
-        table.add_column(column, no_wrap=column == "JobId", overflow="fold")
+        table.add_column(column, no_wrap=column == "JobId")
     table.add_row(
         *(status_text(result[c]) if c == "Status" else scalar_text(result[c]) for c in present)
     )
-    return table
+    if fit(table, width or 200):
+        return table
+    return generic({c: result[c] for c in present}, width=width, title=title)
 
 
 def create_job(result: dict[str, Any], width: int = 0) -> list[RenderableType]:
-    return [_row_table("CreateJob", result, ("JobId",))]
+    return [_row_table("CreateJob", result, ("JobId",), width)]
 
 
 def update_job_priority(result: dict[str, Any], width: int = 0) -> list[RenderableType]:
-    return [_row_table("UpdateJobPriority", result, ("JobId", "Priority"))]
+    return [_row_table("UpdateJobPriority", result, ("JobId", "Priority"), width)]
 
 
 def update_job_status(result: dict[str, Any], width: int = 0) -> list[RenderableType]:
-    return [_row_table("UpdateJobStatus", result, ("JobId", "Status", "StatusUpdateReason"))]
+    return [_row_table("UpdateJobStatus", result, ("JobId", "Status", "StatusUpdateReason"), width)]
 
 
 def pause_job(result: dict[str, Any], width: int = 0) -> list[RenderableType]:
-    return [_row_table("PauseJob", result, ("JobId", "Status"))]
+    return [_row_table("PauseJob", result, ("JobId", "Status"), width)]
 
 
 def resume_job(result: dict[str, Any], width: int = 0) -> list[RenderableType]:
-    return [_row_table("ResumeJob", result, ("JobId", "Status"))]
+    return [_row_table("ResumeJob", result, ("JobId", "Status"), width)]
 
 
 def get_job_tagging(result: dict[str, Any], width: int = 0) -> list[RenderableType]:
@@ -337,12 +228,14 @@ def get_job_tagging(result: dict[str, Any], width: int = 0) -> list[RenderableTy
     if not tags:
         return [Text("No tags.", style="dim")]
     table = Table(title="GetJobTagging", title_justify="left", box=box.SIMPLE_HEAD)
-    table.add_column("Key", overflow="fold")
-    table.add_column("Value", overflow="fold")
+    table.add_column("Key")
+    table.add_column("Value")
     for tag in tags:
         if isinstance(tag, dict):
             table.add_row(scalar_text(tag.get("Key")), scalar_text(tag.get("Value")))
-    return [table]
+    return [
+        table if fit(table, width or 200) else generic(tags, width=width, title="GetJobTagging")
+    ]
 
 
 def dry_run_plan(result: dict[str, Any], width: int = 0) -> list[RenderableType]:
@@ -358,7 +251,7 @@ def dry_run_plan(result: dict[str, Any], width: int = 0) -> list[RenderableType]
 _BUILDERS: dict[str, Callable[[dict[str, Any], int], list[RenderableType]]] = {
     "CreateJobDryRun": dry_run_plan,
     "DescribeJob": describe_job,
-    "ListJobs": list_jobs,
+    "ListJobs": joblist.list_jobs,
     "CreateJob": create_job,
     "UpdateJobPriority": update_job_priority,
     "UpdateJobStatus": update_job_status,
@@ -366,61 +259,3 @@ _BUILDERS: dict[str, Callable[[dict[str, Any], int], list[RenderableType]]] = {
     "ResumeJob": resume_job,
     "GetJobTagging": get_job_tagging,
 }
-
-
-# -- generic layout -----------------------------------------------------------
-
-
-def _nested(value: Any) -> bool:
-    return isinstance(value, (dict, list))
-
-
-def generic(value: Any, *, title: str | None = None) -> RenderableType:
-    """Nested key/value tables for any JSON value."""
-    if isinstance(value, dict):
-        table = Table(
-            title=title, title_justify="left", show_header=False, box=box.ROUNDED, expand=False
-        )
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column(overflow="fold")
-        for key, item in value.items():
-            table.add_row(str(key), _cell(key, item))
-        return table
-    if isinstance(value, list):
-        return _list_table(value, title)
-    return Text(scalar_text(value))
-
-
-def _cell(key: str, value: Any) -> RenderableType:
-    if key == "Status" and isinstance(value, str):
-        return status_text(value)
-    if _nested(value):
-        return generic(value)
-    return Text(scalar_text(value))
-
-
-def _list_table(items: list[Any], title: str | None) -> RenderableType:
-    if items and all(isinstance(item, dict) for item in items):
-        columns: list[str] = []
-        for item in items:
-            columns += [k for k in item if k not in columns]
-        table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
-        for column in columns:
-            table.add_column(column, overflow="fold")
-        for item in items:
-            table.add_row(*(_cell(c, item[c]) if c in item else Text("") for c in columns))
-        return table
-    rows = items and all(isinstance(item, list) for item in items)
-    if rows and not any(_nested(cell) for row in items for cell in row):
-        table = Table(title=title, title_justify="left", show_header=False, box=box.SIMPLE)
-        for _ in range(max(len(row) for row in items)):
-            table.add_column(overflow="fold")
-        for row in items:
-            table.add_row(*(_cell("", cell) for cell in row))
-        return table
-    if any(_nested(item) for item in items):
-        return Group(*(generic(item) for item in items))
-    text = Text("\n".join(scalar_text(item) for item in items))
-    if title:
-        return Group(Text(title, style="bold"), text)
-    return text
