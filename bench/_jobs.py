@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
 import sys
+import time
+from pathlib import Path
 from typing import Any
 
 ACCOUNT = "123456789012"
 
 
-def run_tagging_job(settings: Any, manifest: bytes, *, concurrency: int, report: bool) -> float:
-    """Store ``manifest``, create a tagging job over it, run the engine; seconds it took."""
-    import time
-
+def create_tagging_job(settings: Any, manifest: bytes, *, report: bool) -> Any:
+    """Store ``manifest`` and create a tagging job over it; returns the local backend."""
     from s3bo_cli.backends.local import LocalBackend
-    from s3bo_cli.engine.runner import RunLimits
-    from s3bo_cli.engine.worker import Worker
     from s3bo_cli.stores import open_store
 
     store = open_store(settings)
@@ -24,7 +24,6 @@ def run_tagging_job(settings: Any, manifest: bytes, *, concurrency: int, report:
             store.create_bucket(bucket)
     store.put_object("manifests", "m.csv", manifest)
     backend = LocalBackend(settings, autostart=False)
-    count = manifest.count(b"\n")
     backend.invoke(
         "CreateJob",
         {
@@ -51,10 +50,64 @@ def run_tagging_job(settings: Any, manifest: bytes, *, concurrency: int, report:
             else {"Enabled": False},
         },
     )
+    return backend
+
+
+def finished_job(backend: Any) -> dict[str, Any]:
+    """The (only) job, once the engine has run it."""
+    return backend.invoke("ListJobs", {"AccountId": ACCOUNT})["Jobs"][0]
+
+
+def run_tagging_job(settings: Any, manifest: bytes, *, concurrency: int, report: bool) -> float:
+    """Create the job and run the engine in this process; seconds it took."""
+    from s3bo_cli.engine.runner import RunLimits
+    from s3bo_cli.engine.worker import Worker
+
+    backend = create_tagging_job(settings, manifest, report=report)
     start = time.perf_counter()
     Worker(settings.state_dir, limits=RunLimits(concurrency=concurrency)).run(burst=True)
     elapsed = time.perf_counter() - start
-    job = backend.invoke("ListJobs", {"AccountId": ACCOUNT})["Jobs"][0]
+    job = finished_job(backend)
+    count = manifest.count(b"\n")
     if job["Status"] != "Complete" or job["ProgressSummary"]["NumberOfTasksSucceeded"] != count:
         sys.exit(f"the job did not complete: {job}")
     return elapsed
+
+
+def _tree_rss_kb(root: int) -> int:
+    """Resident memory of a process and all its descendants, in KiB (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total
+
+
+def run_worker_process(state_dir: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Run `s3bo worker --burst` as its own process (the settings it finds are its
+    defaults); returns the seconds it ran and the peak memory of all its processes, MB."""
+    command = [sys.executable, "-m", "s3bo_cli", "--state-dir", str(state_dir), "worker", "--burst"]
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, env={**os.environ, **(env or {})})
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss_kb(proc.pid))
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"the worker failed with exit code {proc.returncode}")
+    return elapsed, peak / 1024

@@ -1,11 +1,13 @@
 """Engine throughput: an S3PutObjectTagging job over N objects on the DirStore,
-against a plain Python loop doing the same metadata writes on the same disk.
+against a plain Python loop doing the same metadata writes on the same disk from
+the same number of threads.
 
 The loop is the floor any engine pays: for each object, write its tag set as a
-JSON sidecar the safe way (temp file, fsync, rename). The job does the same
-work through the whole engine: manifest read and ETag check, task list, thread
-pool, DirStore writes, one result line per task, progress checkpoints and the
-completion report. Target: the job at least 0.5 of the loop's rate.
+JSON sidecar the safe way (temp file, fsync, rename), ``--concurrency`` threads
+at once, as the engine overlaps its fsyncs. The job does the same work through
+the whole engine: manifest read and ETag check, task list, thread pool, DirStore
+writes, one result line per task, progress checkpoints and the completion report.
+Target: the job at least 0.8 of the loop's rate.
 
     python bench/engine_throughput.py [--objects 20000] [--concurrency 8]
 """
@@ -17,20 +19,21 @@ import json
 import os
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from _jobs import run_tagging_job
 
-TARGET = 0.5
+TARGET = 0.8
 
 
-def plain_loop(root: Path, count: int) -> float:
+def plain_loop(root: Path, count: int, threads: int) -> float:
     folder = root / "loop"
     folder.mkdir()
     for i in range(count):
         (folder / f"obj-{i:06d}").write_bytes(b"x")
-    start = time.perf_counter()
-    for i in range(count):
+
+    def write(i: int) -> None:
         path = folder / f".obj-{i:06d}.json"
         tmp = path.with_suffix(".tmp")
         with open(tmp, "w") as fh:
@@ -38,6 +41,11 @@ def plain_loop(root: Path, count: int) -> float:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        for _ in pool.map(write, range(count)):
+            pass
     return time.perf_counter() - start
 
 
@@ -62,11 +70,14 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="s3bo-bench-", dir=os.environ.get("TMPDIR")) as tmp:
-        loop = plain_loop(Path(tmp), args.objects)
+        loop = plain_loop(Path(tmp), args.objects, args.concurrency)
         job = engine_job(Path(tmp), args.objects, args.concurrency)
     ratio = loop / job
     print(f"objects:                   {args.objects}")
-    print(f"plain loop (fsync'd JSON): {loop:7.2f} s  {args.objects / loop:8.0f} writes/s")
+    print(
+        f"plain loop (fsync'd JSON): {loop:7.2f} s  {args.objects / loop:8.0f} writes/s "
+        f"({args.concurrency} threads)"
+    )
     print(
         f"s3bo tagging job:          {job:7.2f} s  {args.objects / job:8.0f} tasks/s "
         f"(concurrency {args.concurrency})"

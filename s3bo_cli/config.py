@@ -12,6 +12,10 @@ profile in the config file, built-in default. The config file is TOML:
     [profiles.prod]
     backend = "aws"
     region = "eu-west-1"
+
+The worker's settings (``max_in_flight``, ``concurrency``) come from the same
+places; an autostarted worker inherits the environment of the command that
+started it and reads the same config file.
 """
 
 from __future__ import annotations
@@ -39,7 +43,14 @@ CONFIG_KEYS = (
     "s3_endpoint_url",
     "store_dir",
     "color",
+    "max_in_flight",
+    "concurrency",
 )
+#: The worker's integer settings: (environment variable, lowest, highest, default).
+WORKER_SETTINGS: dict[str, tuple[str, int, int, int]] = {
+    "max_in_flight": ("S3BO_MAX_IN_FLIGHT", 1, 4096, 256),
+    "concurrency": ("S3BO_CONCURRENCY", 1, 256, 8),
+}
 
 
 @dataclass
@@ -59,6 +70,10 @@ class Settings:
     s3_endpoint_url: str | None = None  # S3 endpoint: objects live there instead of the DirStore
     store_dir: Path | None = None  # DirStore root; default <state_dir>/buckets
     region_explicit: bool = True  # False: nothing named a region (AWS may use the profile's)
+    #: Ceiling of task requests in flight on S3 endpoints (the worker adapts below it).
+    max_in_flight: int = WORKER_SETTINGS["max_in_flight"][3]
+    #: Tasks at once on the local DirStore (a fixed number: the disk is the limit).
+    concurrency: int = WORKER_SETTINGS["concurrency"][3]
 
     @property
     def buckets_dir(self) -> Path:
@@ -111,6 +126,18 @@ def load_profile(profile: str | None) -> dict[str, Any]:
     return values
 
 
+def worker_int(key: str, value: Any) -> int:
+    """One of the worker's integer settings, checked against its range."""
+    _, low, high, _ = WORKER_SETTINGS[key]
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        raise ConfigError(f"{key} must be a whole number from {low} to {high}, not {value!r}")
+    return number
+
+
 def resolve(**options: Any) -> Settings:
     """Combine command-line options (None when not given) with env, config and defaults."""
     profile = options.get("profile") or os.environ.get("S3BO_PROFILE")
@@ -126,6 +153,7 @@ def resolve(**options: Any) -> Settings:
         "endpoint_url": os.environ.get("S3BO_ENDPOINT_URL"),
         "s3_endpoint_url": os.environ.get("S3BO_S3_ENDPOINT_URL"),
         "store_dir": os.environ.get("S3BO_STORE_DIR"),
+        **{key: os.environ.get(spec[0]) for key, spec in WORKER_SETTINGS.items()},
     }
 
     def pick(key: str) -> Any:
@@ -143,6 +171,10 @@ def resolve(**options: Any) -> Settings:
         raise ConfigError(f"output must be one of {', '.join(OUTPUTS)}, not {output!r}")
     state_dir = pick("state_dir")
     store_dir = pick("store_dir")
+    worker = {
+        key: worker_int(key, value) if (value := pick(key)) is not None else spec[3]
+        for key, spec in WORKER_SETTINGS.items()
+    }
     color = options.get("color")
     if color is None:
         color = file_values.get("color", "NO_COLOR" not in os.environ)
@@ -160,4 +192,5 @@ def resolve(**options: Any) -> Settings:
         endpoint_url=pick("endpoint_url"),
         s3_endpoint_url=pick("s3_endpoint_url"),
         store_dir=Path(store_dir).expanduser() if store_dir else None,
+        **worker,
     )

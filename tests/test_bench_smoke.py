@@ -17,6 +17,11 @@ ROOT = Path(__file__).resolve().parents[1]
     [
         ("cli_startup.py", ["--jobs", "3", "--runs", "1"], "ratio s3bo/aws"),
         ("engine_throughput.py", ["--objects", "50"], "ratio job/loop"),
+        (
+            "engine_latency.py",
+            ["--objects", "60", "--calls", "20", "--latency", "0.005"],
+            "ratio throttled/ceiling",
+        ),
         ("engine_s3store.py", ["--objects", "20", "--concurrency", "2"], "ratio job/loop"),
         ("manifest_memory.py", ["--lines", "1000,5000"], "peak RSS growth"),
     ],

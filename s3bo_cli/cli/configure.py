@@ -88,6 +88,11 @@ def set_value(ctx: click.Context, key: str, value: str) -> None:
         raise UsageError(f"backend must be one of {', '.join(config.BACKENDS)}")
     if key == "output" and value not in config.OUTPUTS:
         raise UsageError(f"output must be one of {', '.join(config.OUTPUTS)}")
+    if key in config.WORKER_SETTINGS:
+        try:
+            config.worker_int(key, value)
+        except ConfigError as exc:
+            raise UsageError(str(exc)) from None
     data = _read_all()
     stored: Any = value.lower() in ("1", "true", "yes") if key == "color" else value
     _section(data, _profile(ctx))[key] = stored
@@ -129,4 +134,4 @@ def list_values(ctx: click.Context) -> None:
         value = getattr(settings, key, None)
         if key == "store_dir":
             value = settings.buckets_dir
-        click.echo(f"{key:<12} {'' if value is None else value}")
+        click.echo(f"{key:<13} {'' if value is None else value}")

@@ -22,39 +22,69 @@ class WorkerBusyError(S3boError):
     help="Exit after this many seconds with nothing to do.",
 )
 @click.option(
+    "--max-in-flight",
+    type=click.IntRange(1, 4096),
+    help="Most task requests in flight on S3 endpoints; the worker starts at half and "
+    "adapts to latency and throttling [env: S3BO_MAX_IN_FLIGHT; config: max_in_flight; "
+    "default: 256].",
+)
+@click.option(
     "--concurrency",
     type=click.IntRange(1, 256),
-    default=8,
-    show_default=True,
-    envvar="S3BO_CONCURRENCY",
-    help="Tasks run at once [env: S3BO_CONCURRENCY].",
+    help="Tasks run at once on the local DirStore [env: S3BO_CONCURRENCY; "
+    "config: concurrency; default: 8].",
 )
-@click.option("--status", "show_status", is_flag=True, help="Say whether a worker runs, and exit.")
+@click.option(
+    "--status",
+    "show_status",
+    is_flag=True,
+    help="Say whether a worker runs, with its settings, and exit.",
+)
 @pass_app
 def worker(
-    app: AppContext, burst: bool, idle_timeout: float, concurrency: int, show_status: bool
+    app: AppContext,
+    burst: bool,
+    idle_timeout: float,
+    max_in_flight: int | None,
+    concurrency: int | None,
+    show_status: bool,
 ) -> None:
     """Run local jobs in the foreground (for debugging, scripts and tests).
 
-    s3bo starts a background worker by itself whenever a job needs one; run
-    this to watch the engine work, or set S3BO_NO_AUTOSTART=1 and supervise
-    the worker yourself.
+    s3bo starts a background worker by itself whenever a job needs one (with the
+    settings of the command that started it); run this to watch the engine work,
+    or set S3BO_NO_AUTOSTART=1 and supervise the worker yourself.
 
     \b
     Example:
       s3bo worker --burst            # run what is runnable, then exit
       s3bo --debug worker            # serve jobs, logging, until idle
+      s3bo worker --status           # is one running, and with which settings
     """
-    from s3bo_cli.engine.autostart import worker_running
+    from s3bo_cli.engine.autostart import running_settings
     from s3bo_cli.engine.runner import RunLimits
     from s3bo_cli.engine.worker import Worker, WorkerBusy
 
-    state_dir = app.settings.state_dir
+    settings = app.settings
+    state_dir = settings.state_dir
+    limits = RunLimits(
+        concurrency=concurrency or settings.concurrency,
+        max_in_flight=max_in_flight or settings.max_in_flight,
+    )
     if show_status:
-        running = worker_running(state_dir)
-        click.echo(f"worker {'running' if running else 'not running'} for {state_dir}")
+        running = running_settings(state_dir)
+        if running is None:
+            click.echo(f"worker not running for {state_dir}")
+            click.echo("a new worker would use:")
+            shown = limits.as_dict()
+        else:
+            pid = running.pop("pid", "?")
+            click.echo(f"worker running for {state_dir} (pid {pid})")
+            shown = running
+        for key, value in shown.items():
+            click.echo(f"  {key:<14} {value}")
         return
-    engine = Worker(state_dir, limits=RunLimits(concurrency=concurrency), idle_timeout=idle_timeout)
+    engine = Worker(state_dir, limits=limits, idle_timeout=idle_timeout)
     try:
         engine.run(burst=burst)
     except WorkerBusy as exc:

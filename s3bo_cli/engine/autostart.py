@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from filelock import FileLock
@@ -41,6 +42,22 @@ def worker_running(state_dir: Path) -> bool:
         return True
     lock.release()
     return False
+
+
+def settings_path(state_dir: Path) -> Path:
+    """Where a running worker says what it runs with (its pid and settings)."""
+    return worker_dir(state_dir) / "worker.json"
+
+
+def running_settings(state_dir: Path) -> dict[str, Any] | None:
+    """The running worker's pid and settings; None when no worker runs."""
+    if not worker_running(state_dir):
+        return None
+    try:
+        found = json.loads(settings_path(state_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # it has only just started
+    return found if isinstance(found, dict) else {}
 
 
 def ensure_worker(state_dir: Path) -> bool:

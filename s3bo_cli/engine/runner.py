@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from s3bo_cli import clock, logs, ops
+from s3bo_cli.config import WORKER_SETTINGS
 from s3bo_cli.engine import dataevents, manifests, notify, reports
 from s3bo_cli.engine.control import confirmation_expired, is_held
+from s3bo_cli.engine.inflight import SlotPool
 from s3bo_cli.engine.jobstore import JobStore
 from s3bo_cli.engine.manifests.source import ManifestError
 from s3bo_cli.engine.states import JobStatus, transition
 from s3bo_cli.engine.tasklog import FAILED, SUCCEEDED, Progress, TaskLog, TaskResult
+from s3bo_cli.engine.taskpool import TaskPool
 from s3bo_cli.errors import S3Error
 from s3bo_cli.model.manifest import ManifestEntry
 from s3bo_cli.stores.base import ObjectStore
@@ -35,9 +38,26 @@ CHECKPOINT_SECONDS = 0.2
 
 @dataclass(frozen=True)
 class RunLimits:
-    """How the worker runs tasks (the failure threshold is a per-job engine setting)."""
+    """How the worker runs tasks (the failure threshold is a per-job engine setting).
 
-    concurrency: int = 8
+    ``concurrency`` is the fixed number of tasks at once on a local DirStore, where
+    more would only queue on the disk; ``max_in_flight`` is the ceiling on S3
+    endpoints, where the number in flight starts at half of it and adapts.
+    """
+
+    concurrency: int = WORKER_SETTINGS["concurrency"][3]
+    max_in_flight: int = WORKER_SETTINGS["max_in_flight"][3]
+
+    def as_dict(self) -> dict[str, int]:
+        """The settings by their config names (for `s3bo worker --status`)."""
+        return {"max_in_flight": self.max_in_flight, "concurrency": self.concurrency}
+
+    def slots(self, *, remote: bool) -> SlotPool:
+        """A fresh slot pool for one job's tasks on a remote or local store."""
+        if remote:
+            ceiling = max(1, self.max_in_flight)
+            return SlotPool(max(1, ceiling // 2), ceiling=ceiling)
+        return SlotPool(max(1, self.concurrency), adaptive=False)
 
 
 class JobRunner:
@@ -123,6 +143,11 @@ class JobRunner:
     def _store(self, record: dict[str, Any]) -> ObjectStore:
         return self.open_store(record.get("engine", {}).get("store", {}))
 
+    def _task_store(self, record: dict[str, Any]) -> ObjectStore:
+        """The store for the tasks' requests: a connection for each request in flight."""
+        spec = record.get("engine", {}).get("store", {})
+        return self.open_store({**spec, "in_flight": self.limits.max_in_flight})
+
     def prepare(self, record: dict[str, Any]) -> None:
         """Read the manifest into the task list, then Ready or Suspended (or Failed)."""
         targets = [S.PREPARING] if record["job"]["Status"] == S.NEW.value else []
@@ -191,7 +216,7 @@ class JobRunner:
             return
         self.on_result = dataevents.task_events(self.jobs.ns, record)
         context = ops.TaskContext(
-            store=self._store(record),
+            store=self._task_store(record),
             job_id=self.job_id,
             account_id=self.jobs.ns.account_id,
             region=self.jobs.ns.region,
@@ -230,17 +255,14 @@ class JobRunner:
     ) -> str:
         min_tasks = int(threshold.get("min_tasks", THRESHOLD_MIN_TASKS))
         fraction = float(threshold.get("fraction", THRESHOLD_FRACTION))
-        window = max(1, self.limits.concurrency * 4)
+        slots = self.limits.slots(remote=context.store.remote)
+        window = 2 * slots.ceiling + 8  # enough queued to fill every slot the pool may open
         stop: str | None = None
         last_checkpoint = time.monotonic()
-        in_flight: set[Future[TaskResult]] = set()
 
-        def collect(done: set[Future[TaskResult]]) -> None:
+        def collect(done: list[TaskResult]) -> None:
             nonlocal stop
-            for future in done:
-                if future.cancelled():
-                    continue  # never started: it stays to do, for a resume
-                result = future.result()
+            for result in done:
                 writer.append(result)
                 if self.on_result is not None:
                     self.on_result(result)
@@ -254,27 +276,23 @@ class JobRunner:
 
         with (
             self.log.open_for_append() as writer,
-            ThreadPoolExecutor(self.limits.concurrency, thread_name_prefix="s3bo-task") as pool,
+            TaskPool(partial(_run_task, operation, context), slots) as pool,
         ):
             tasks = ((i, e) for i, e in self.log.tasks() if not progress.is_done(i))
             while True:
-                while stop is None and len(in_flight) < window:
+                while stop is None and pool.pending < window:
                     task = next(tasks, None)
                     if task is None:
                         break
-                    in_flight.add(pool.submit(_run_task, operation, context, *task))
-                if not in_flight:
+                    pool.submit(*task)
+                if not pool.pending:
                     break
-                done, in_flight = wait(
-                    in_flight, timeout=CHECKPOINT_SECONDS, return_when=FIRST_COMPLETED
-                )
-                collect(done)
+                collect(pool.collect(CHECKPOINT_SECONDS))
                 if time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS:
                     last_checkpoint = time.monotonic()
                     stop = stop or self._checkpoint(progress)
                 if stop is not None:
-                    for future in in_flight:
-                        future.cancel()  # queued, not started: leave them undone
+                    pool.stop()  # queued, not started: leave them undone
         return stop or "done"
 
     def _checkpoint(self, progress: Progress) -> str | None:

@@ -8,6 +8,7 @@ Paused) and the pre-empted job resumes when it is again the most important.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from typing import Any
 from filelock import Timeout
 
 from s3bo_cli import clock, logs
-from s3bo_cli.engine.autostart import worker_dir, worker_lock
+from s3bo_cli.engine.autostart import settings_path, worker_dir, worker_lock
 from s3bo_cli.engine.control import needs_worker
 from s3bo_cli.engine.jobstore import JobStore
 from s3bo_cli.engine.runner import JobRunner, RunLimits
@@ -59,7 +60,11 @@ class Candidate:
 
 
 def store_opener(settings_cache: dict[str, ObjectStore]) -> Callable[[dict[str, Any]], ObjectStore]:
-    """Open (and cache) the object store a job recorded when it was created."""
+    """Open (and cache) the object store a job recorded when it was created.
+
+    ``in_flight`` in the spec asks for a store to run tasks on: as many connections,
+    and no retries of its own (the engine retries throttled tasks itself).
+    """
 
     def open_store(spec: dict[str, Any]) -> ObjectStore:
         key = repr(sorted(spec.items()))
@@ -73,7 +78,7 @@ def store_opener(settings_cache: dict[str, ObjectStore]) -> Callable[[dict[str, 
                 s3_endpoint_url=spec.get("s3_endpoint_url"),
                 store_dir=Path(spec["buckets_dir"]) if spec.get("buckets_dir") else None,
             )
-            settings_cache[key] = open_from_settings(settings)
+            settings_cache[key] = open_from_settings(settings, in_flight=spec.get("in_flight"))
         return settings_cache[key]
 
     return open_store
@@ -210,6 +215,8 @@ class Worker:
 
     def _serve(self, *, burst: bool) -> int:
         (worker_dir(self.state_dir) / "worker.pid").write_text(f"{os.getpid()}\n")
+        about = {"pid": os.getpid(), **self.limits.as_dict()}
+        settings_path(self.state_dir).write_text(json.dumps(about) + "\n", encoding="utf-8")
         steps, idle_since = 0, time.monotonic()
         while True:
             if self.run_once():

@@ -41,16 +41,17 @@ __all__ = [
 ]
 
 
-def open_store(settings: Settings) -> ObjectStore:
+def open_store(settings: Settings, *, in_flight: int | None = None) -> ObjectStore:
     """Where the settings' objects live.
 
     S3 (an S3Store) with ``--s3-endpoint-url`` or with the AWS backend, else the
-    embedded DirStore at ``buckets_dir``.
+    embedded DirStore at ``buckets_dir``. ``in_flight``: a store for the engine's
+    tasks, with that many connections and no retries of its own.
     """
     if settings.s3_endpoint_url or settings.backend == "aws":
         from s3bo_cli.stores.s3store import S3Store
 
-        return S3Store(settings)
+        return S3Store(settings, in_flight=in_flight)
     from s3bo_cli.stores.dirstore import DirStore
 
     return DirStore(settings.buckets_dir)

@@ -219,6 +219,9 @@ class ObjectBody:
 class ObjectStore(Protocol):
     """The S3 data-plane operations the batch engine needs."""
 
+    #: True when requests cross a network (the engine then adapts how many are in flight).
+    remote: bool
+
     def create_bucket(
         self, bucket: str, *, versioning: bool = False, object_lock: bool = False
     ) -> None: ...

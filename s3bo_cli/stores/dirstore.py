@@ -81,6 +81,9 @@ def _utcnow() -> datetime:
 class DirStore:
     """The embedded object store: one folder per bucket under ``root``."""
 
+    #: Requests go to a local disk: a few in flight overlap fsyncs; more only queue.
+    remote = False
+
     def __init__(
         self,
         root: Path | str,

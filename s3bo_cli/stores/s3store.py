@@ -89,7 +89,15 @@ def _version(version_id: str | None) -> dict[str, str]:
 
 
 class S3Store:
-    """An ObjectStore on any S3 endpoint (moto, MinIO, Amazon S3) via boto3."""
+    """An ObjectStore on any S3 endpoint (moto, MinIO, Amazon S3) via boto3.
+
+    ``in_flight`` sizes it for the engine's tasks: that many pooled connections, and
+    one attempt per call, so that every throttle reaches the engine, which adapts how
+    many requests it keeps in flight and retries the task after a back-off.
+    """
+
+    #: Requests cross a network: the engine keeps many in flight and adapts how many.
+    remote = True
 
     def __init__(
         self,
@@ -98,6 +106,7 @@ class S3Store:
         endpoint_url: str | None = None,
         region: str | None = None,
         profile: str | None = None,
+        in_flight: int | None = None,
     ) -> None:
         import boto3
         from botocore.config import Config
@@ -108,11 +117,15 @@ class S3Store:
             profile = profile or settings.profile
         session = boto3.session.Session(profile_name=profile, region_name=region or "us-east-1")
         self.region = session.region_name
-        self.client = session.client(
-            "s3",
-            endpoint_url=endpoint_url,
-            config=Config(s3={"addressing_style": "path"}, retries={"mode": "standard"}),
-        )
+        config = Config(s3={"addressing_style": "path"}, retries={"mode": "standard"})
+        if in_flight is not None:
+            config = config.merge(
+                Config(
+                    max_pool_connections=max(1, in_flight),
+                    retries={"mode": "standard", "total_max_attempts": 1},
+                )
+            )
+        self.client = session.client("s3", endpoint_url=endpoint_url, config=config)
 
     # -- buckets --------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ import pytest
 
 from s3bo_cli import ops
 from s3bo_cli.engine import runner
+from s3bo_cli.engine.taskpool import TaskPool
 from s3bo_cli.engine.worker import Worker
 from tests.engine.conftest import job_args, put_manifest
 
@@ -55,7 +56,7 @@ def hold_tasks_after(monkeypatch):
     """
 
     def install(n, action=None):
-        real_op, real_wait = ops.get("S3PutObjectTagging"), runner.wait
+        real_op, real_stop = ops.get("S3PutObjectTagging"), TaskPool.stop
         released, lock, calls = threading.Event(), threading.Lock(), [0]
 
         def op(ctx, entry):
@@ -68,13 +69,12 @@ def hold_tasks_after(monkeypatch):
                 released.wait(timeout=60)
             return real_op(ctx, entry)
 
-        def watching_wait(futures, **kwargs):
-            if any(f.cancelled() for f in futures):
-                released.set()  # the runner has cancelled what had not started
-            return real_wait(futures, **kwargs)
+        def watching_stop(pool):
+            real_stop(pool)
+            released.set()  # the runner has given up what had not started
 
         monkeypatch.setattr(ops, "get", lambda name: op)
-        monkeypatch.setattr(runner, "wait", watching_wait)
+        monkeypatch.setattr(TaskPool, "stop", watching_stop)
         monkeypatch.setattr(runner, "CHECKPOINT_SECONDS", 0.0)
 
     return install
