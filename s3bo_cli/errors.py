@@ -63,6 +63,13 @@ class StateError(S3boError):
     exit_code = ExitCode.OTHER
 
 
+class StatePermissionError(StateError):
+    """A file in the state directory this user may not read or write.
+
+    Never skipped like a corrupt file: what cannot be read is not absent.
+    """
+
+
 class ServiceError(S3boError):
     """An error the S3 Control service (or the local engine) returns."""
 

@@ -173,3 +173,40 @@ def act_at_task(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
         monkeypatch.setattr(worker, "SCAN_INTERVAL", 0.0)
 
     return install
+
+
+# -- file permissions, which root would bypass ------------------------------------------
+
+_NO_BYPASS = "-dac_override,-dac_read_search"
+
+
+@pytest.fixture
+def s3bo_unprivileged(state_dir: Path) -> Callable[..., Any]:
+    """Run the real CLI in a subprocess to which file modes apply.
+
+    As root, the child runs without the capabilities that bypass file modes
+    (``setpriv``), so a ``chmod 000`` file is unreadable to it; skipped where
+    that is impossible.
+    """
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("needs setpriv to run without root's file-mode bypass")
+        prefix = ["setpriv", f"--inh-caps={_NO_BYPASS}", f"--bounding-set={_NO_BYPASS}"]
+        probe = state_dir.parent / "unreadable-probe"
+        probe.write_text("x")
+        probe.chmod(0)
+        check = [*prefix, sys.executable, "-c", f"open({str(probe)!r})"]
+        if subprocess.run(check, capture_output=True).returncode == 0:
+            pytest.skip("cannot drop root's file-mode bypass here")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [*prefix, sys.executable, "-m", "s3bo_cli", *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+    return run

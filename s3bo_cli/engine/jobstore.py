@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from s3bo_cli import clock
 from s3bo_cli.engine import events
-from s3bo_cli.errors import IdempotencyException, NotFoundException, StateError
+from s3bo_cli.errors import (
+    IdempotencyException,
+    NotFoundException,
+    StateError,
+    StatePermissionError,
+)
 from s3bo_cli.state.files import SCHEMA_VERSION, read_json, write_json
 from s3bo_cli.state.layout import Namespace
 
@@ -121,12 +126,14 @@ class JobStore:
         return [p.name for p in jobs_dir.iterdir() if (p / "job.json").is_file()]
 
     def records(self) -> Iterator[dict[str, Any]]:
-        """Every readable record; a corrupt one is reported and skipped."""
+        """Every record; a corrupt one is reported and skipped, an unreadable one raises."""
         for job_id in self.job_ids():
             try:
                 yield read_json(self.ns.job_file(job_id), kind="job")
             except FileNotFoundError:
                 continue  # deleted since listed
+            except StatePermissionError:
+                raise  # not corrupt, not absent: the user must be told
             except StateError as exc:
                 from s3bo_cli import logs
 

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from s3bo_cli.errors import StateError
+from s3bo_cli.errors import StateError, StatePermissionError
 
 SCHEMA_VERSION = 1
 
@@ -40,6 +40,8 @@ def read_json(path: Path, *, kind: str) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise
+    except PermissionError:
+        raise StatePermissionError(f"permission denied: cannot read state file {path}") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise StateError(f"state file {path} is corrupt: {exc}") from None
     if not isinstance(data, dict) or data.get("kind") != kind:

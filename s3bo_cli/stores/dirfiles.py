@@ -8,6 +8,7 @@ it atomically; the S3 rules (validation, Object Lock, restores) stay in
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import shutil
@@ -90,8 +91,13 @@ class BucketFiles:
             return record
         if not locked:
             # A writer may be between renaming the data and writing its record.
-            with self.paths.lock(key):
-                return self.current(key, segments, locked=True)
+            try:
+                with self.paths.lock(key):
+                    return self.current(key, segments, locked=True)
+            except OSError as exc:
+                if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                    raise
+                # A reader without write access to the lock files: the file as it is now.
         record = new_record(key, "null" if self._versioning() else None, st)
         record["file"] = fingerprint(st)
         return record
@@ -175,8 +181,12 @@ class BucketFiles:
             try:
                 target = self.find(key, None)
                 self.ensure_etag(key, target)
-            except (S3Error, OSError):
-                continue  # deleted meanwhile, or a name the store cannot address
+            except (FileNotFoundError, NotADirectoryError):
+                continue  # deleted meanwhile
+            except S3Error as exc:
+                if exc.code != "NoSuchKey":
+                    raise  # a key through a link, swapped in since the folder was read
+                continue
             yield key, target
 
     # -- writing ----------------------------------------------------------------------

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import hashlib
+import inspect
 import json
 import os
 import re
@@ -22,10 +24,10 @@ import secrets
 import stat
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from datetime import datetime, timezone
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from filelock import FileLock
 
@@ -103,6 +105,41 @@ def open_data(path: str, key: str) -> IO[bytes]:
             raise link_refused(key) from None
         raise
     return os.fdopen(fd, "rb")
+
+
+def permission_denied(exc: PermissionError) -> S3Error:
+    """AccessDenied for a file of the store this user may not read or write."""
+    return S3Error("AccessDenied", 403, f"Access Denied: permission denied: {exc.filename}")
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def access_checked(method: _Method) -> _Method:
+    """Report a file the user may not read or write as AccessDenied, naming the file.
+
+    Unreadable data is never presented as absent: the error reaches the caller
+    (a command exits non-zero, a task fails with AccessDenied).
+    """
+    if inspect.isgeneratorfunction(method):
+
+        @functools.wraps(method)
+        def generator(*args: Any, **kwargs: Any) -> Any:
+            try:
+                yield from method(*args, **kwargs)
+            except PermissionError as exc:
+                raise permission_denied(exc) from None
+
+        return generator  # type: ignore[return-value]
+
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except PermissionError as exc:
+            raise permission_denied(exc) from None
+
+    return call  # type: ignore[return-value]
 
 
 def check_version_id(version_id: str) -> None:
@@ -276,13 +313,14 @@ def write_json(
 
 
 def read_json(path: str) -> dict[str, Any] | None:
+    """A record, or None when there is none; an unreadable one is an error, never absent."""
     try:
         with open(path, "rb") as fh:
             return json.loads(fh.read())
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
-    except (OSError, ValueError):
-        return None  # unreadable or corrupt: treated like a file without metadata
+    except ValueError:
+        return None  # corrupt (torn by hand): treated like a file without metadata
 
 
 def remove(path: str) -> None:

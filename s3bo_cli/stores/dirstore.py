@@ -47,6 +47,7 @@ from s3bo_cli.stores.dirfiles import CHUNK, BucketFiles, Spooled
 from s3bo_cli.stores.dirlayout import (
     SCHEMA_VERSION,
     BucketPaths,
+    access_checked,
     acl_from_json,
     acl_to_json,
     check_version_id,
@@ -123,6 +124,7 @@ class DirStore:
     def _bucket(self, bucket: str) -> BucketPaths:
         return self._files(bucket).paths
 
+    @access_checked
     def create_bucket(
         self, bucket: str, *, versioning: bool = False, object_lock: bool = False
     ) -> None:
@@ -148,6 +150,7 @@ class DirStore:
             },
         )
 
+    @access_checked
     def bucket_exists(self, bucket: str) -> bool:
         try:
             self._bucket(bucket)
@@ -155,6 +158,7 @@ class DirStore:
             return False
         return True
 
+    @access_checked
     def list_buckets(self) -> list[str]:
         try:
             names = os.listdir(self.root)
@@ -166,6 +170,7 @@ class DirStore:
             if _EXISTING_BUCKET.match(name) and os.path.isdir(os.path.join(self.root, name))
         )
 
+    @access_checked
     def get_bucket_config(self, bucket: str) -> BucketConfig:
         return self._config(self._bucket(bucket), bucket)
 
@@ -191,6 +196,7 @@ class DirStore:
         data = {**(read_json(paths.config) or {}), **values, "schema_version": SCHEMA_VERSION}
         write_json(paths.tmp, paths.config, data, fsync=self._fsync, indent=2)
 
+    @access_checked
     def put_bucket_versioning(self, bucket: str, status: str) -> None:
         paths = self._bucket(bucket)
         if status not in ("Enabled", "Suspended"):
@@ -210,6 +216,7 @@ class DirStore:
         with paths.lock(""):
             self._write_config(paths, {"versioning": status})
 
+    @access_checked
     def put_bucket_replication(self, bucket: str, config: Mapping) -> None:
         paths = self._bucket(bucket)
         if self._config(paths, bucket).versioning != "Enabled":
@@ -223,12 +230,14 @@ class DirStore:
 
     # -- reading ----------------------------------------------------------------------
 
+    @access_checked
     def head_object(self, bucket: str, key: str, version_id: str | None = None) -> ObjectInfo:
         files = self._files(bucket)
         target = files.find(key, version_id)
         files.ensure_etag(key, target)
         return record_to_info(bucket, target.record, self._clock())
 
+    @access_checked
     def get_object(self, bucket: str, key: str, version_id: str | None = None) -> ObjectBody:
         files = self._files(bucket)
         for _ in range(3):
@@ -250,6 +259,7 @@ class DirStore:
             fh.close()  # replaced between reading the record and opening: look again
         raise no_such_key()
 
+    @access_checked
     def list_objects(self, bucket: str, prefix: str = "") -> Iterator[ObjectSummary]:
         for key, target in self._files(bucket).walk(prefix):
             info = record_to_info(bucket, target.record, self._clock())
@@ -291,6 +301,7 @@ class DirStore:
         check_acl(acl)
         return acl_to_json(acl)
 
+    @access_checked
     def put_object(
         self,
         bucket: str,
@@ -326,6 +337,7 @@ class DirStore:
         spooled = files.spool(_chunks(body), [checksum_algorithm] if checksum_algorithm else [])
         return self._install(files, key, spooled, record)
 
+    @access_checked
     def copy_object(
         self,
         src_bucket: str,
@@ -428,20 +440,24 @@ class DirStore:
     def _record(self, bucket: str, key: str, version_id: str | None) -> dict[str, Any]:
         return self._files(bucket).find(key, version_id).record
 
+    @access_checked
     def get_object_tagging(
         self, bucket: str, key: str, version_id: str | None = None
     ) -> dict[str, str]:
         return dict(self._record(bucket, key, version_id).get("tags") or {})
 
+    @access_checked
     def put_object_tagging(
         self, bucket: str, key: str, tags: Mapping[str, str], *, version_id: str | None = None
     ) -> None:
         new_tags = check_tags(tags)
         self._update(bucket, key, version_id, lambda record: record.update(tags=new_tags))
 
+    @access_checked
     def delete_object_tagging(self, bucket: str, key: str, version_id: str | None = None) -> None:
         self._update(bucket, key, version_id, lambda record: record.update(tags={}))
 
+    @access_checked
     def get_object_acl(self, bucket: str, key: str, version_id: str | None = None) -> Acl:
         data = self._record(bucket, key, version_id).get("acl")
         if data:
@@ -449,6 +465,7 @@ class DirStore:
         owner = Grant("FULL_CONTROL", "CanonicalUser", LOCAL_OWNER_ID, LOCAL_OWNER_NAME)
         return Acl(LOCAL_OWNER_ID, (owner,), LOCAL_OWNER_NAME)
 
+    @access_checked
     def put_object_acl(
         self, bucket: str, key: str, acl: Acl | str, *, version_id: str | None = None
     ) -> None:
@@ -459,12 +476,14 @@ class DirStore:
         if not self.get_bucket_config(bucket).object_lock:
             raise lock_not_enabled()
 
+    @access_checked
     def get_object_retention(
         self, bucket: str, key: str, version_id: str | None = None
     ) -> Retention | None:
         self._require_lock(bucket)
         return retention_from_json(self._record(bucket, key, version_id).get("retention"))
 
+    @access_checked
     def put_object_retention(
         self,
         bucket: str,
@@ -493,16 +512,19 @@ class DirStore:
 
         self._update(bucket, key, version_id, change)
 
+    @access_checked
     def get_object_legal_hold(self, bucket: str, key: str, version_id: str | None = None) -> bool:
         self._require_lock(bucket)
         return bool(self._record(bucket, key, version_id).get("legal_hold"))
 
+    @access_checked
     def put_object_legal_hold(
         self, bucket: str, key: str, on: bool, *, version_id: str | None = None
     ) -> None:
         self._require_lock(bucket)
         self._update(bucket, key, version_id, lambda record: record.update(legal_hold=on))
 
+    @access_checked
     def update_object_encryption(
         self, bucket: str, key: str, sse: Sse, *, version_id: str | None = None
     ) -> None:
@@ -510,6 +532,7 @@ class DirStore:
         data = _sse_json(sse)
         self._update(bucket, key, version_id, lambda record: record.update(sse=data))
 
+    @access_checked
     def put_replication_status(
         self, bucket: str, key: str, status: str, *, version_id: str | None = None
     ) -> None:
@@ -518,6 +541,7 @@ class DirStore:
             bucket, key, version_id, lambda record: record.update(replication_status=status)
         )
 
+    @access_checked
     def restore_object(
         self,
         bucket: str,
@@ -564,6 +588,7 @@ class DirStore:
 
     # -- deleting -----------------------------------------------------------------------
 
+    @access_checked
     def delete_object(
         self,
         bucket: str,

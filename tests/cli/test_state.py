@@ -7,6 +7,8 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from tests.conftest import create_args
 
 
@@ -36,6 +38,18 @@ def test_a_corrupt_job_names_the_file_and_spares_the_others(s3bo, state_dir, mak
     assert str(path) in listed.stderr  # a warning names the skipped file
     assert s3bo("describe-job", "--job-id", good).exit_code == 0
     assert path.read_text() == '{"kind": "job", "schema_ver'  # left for the user to inspect
+
+
+@pytest.mark.parametrize("command", [["list-jobs"], ["describe-job", "--job-id", "JOB"]])
+def test_an_unreadable_job_says_permission_denied(s3bo_unprivileged, state_dir, make_job, command):
+    job_id = make_job()
+    path = job_file(state_dir, job_id)
+    path.chmod(0)
+    run = s3bo_unprivileged(*[job_id if arg == "JOB" else arg for arg in command])
+    assert run.returncode == 255, run
+    assert "permission denied" in run.stderr and str(path) in run.stderr
+    assert "corrupt" not in run.stderr and run.stdout == ""
+    assert len(run.stderr.strip().splitlines()) == 1
 
 
 def test_a_foreign_file_is_refused(s3bo, state_dir, make_job):
