@@ -80,7 +80,10 @@ def s3bo() -> Callable[..., Run]:
 
     def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Run:
         runner = CliRunner()
-        return Run(runner.invoke(cli, list(args), input=input, env=env, catch_exceptions=False))
+        invoked = runner.invoke(
+            cli, list(args), input=input, env=env, catch_exceptions=False, prog_name="s3bo"
+        )
+        return Run(invoked)
 
     return run
 

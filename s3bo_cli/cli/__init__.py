@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "report": "s3bo_cli.cli.report:report",
     "retry-failed": "s3bo_cli.cli.retry:retry_failed",
     "manifest": "s3bo_cli.cli.manifest:manifest",
+    "help": "s3bo_cli.cli.help:help_command",
 }
 
 
@@ -103,7 +104,27 @@ class RootGroup(click.Group):
             if exc.name == module_name:
                 return None  # a command not built yet in this installation
             raise
-        return getattr(module, attr)
+        from s3bo_cli.cli.help import with_global_options
+
+        return with_global_options(getattr(module, attr))
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.exceptions.NoSuchCommand as exc:
+            if exc.possibilities:
+                raise
+            # commands load lazily, so Click has no names to suggest from: give them
+            raise click.exceptions.NoSuchCommand(
+                exc.command_name, possibilities=COMMANDS, ctx=ctx
+            ) from None
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from s3bo_cli.cli.help import format_sections
+
+        format_sections(self, ctx, formatter)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

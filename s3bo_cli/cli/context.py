@@ -83,7 +83,11 @@ class AppContext:
         request.update({k: v for k, v in explicit.items() if v is not None})
         missing = [flag for member, flag in required.items() if member not in request]
         if missing:
-            raise UsageError(f"the following arguments are required: {', '.join(missing)}")
+            command = click.get_current_context().command_path
+            raise UsageError(
+                f"the following arguments are required: {', '.join(missing)} "
+                f"(see '{command} --help')"
+            )
         request["AccountId"] = self.account_id(request.get("AccountId"))
         if isinstance(request.get("JobId"), str):
             request["JobId"] = self.job_id(request["JobId"], request["AccountId"])

@@ -9,10 +9,12 @@ import click
 
 from s3bo_cli.cli.context import AppContext, pass_app
 from s3bo_cli.cli.options import (
+    REQUIRED,
     AwsCommand,
     ListOption,
     account_id_option,
     aws_input_options,
+    check_choices,
     job_id_option,
 )
 from s3bo_cli.engine.states import JobStatus
@@ -72,8 +74,12 @@ def build_create_request(
     help="Wait in Suspended for `update-job-status --requested-job-status Ready` "
     "(the service's default when neither is given).",
 )
-@click.option("--operation", metavar="STRUCTURE", help="JobOperation: JSON, shorthand or file://.")
-@click.option("--report", metavar="STRUCTURE", help="JobReport: JSON, shorthand or file://.")
+@click.option(
+    "--operation", metavar="STRUCTURE", help="JobOperation: JSON, shorthand or file://." + REQUIRED
+)
+@click.option(
+    "--report", metavar="STRUCTURE", help="JobReport: JSON, shorthand or file://." + REQUIRED
+)
 @click.option(
     "--client-request-token", metavar="TOKEN", help="Idempotency token (default: new UUID)."
 )
@@ -82,8 +88,8 @@ def build_create_request(
     "--manifest-generator", metavar="STRUCTURE", help="JobManifestGenerator: JSON or file://."
 )
 @click.option("--description", help="Free text, 1-256 characters.")
-@click.option("--priority", type=int, help="0-2147483647; higher runs first.")
-@click.option("--role-arn", metavar="ARN", help="IAM role the job runs as.")
+@click.option("--priority", type=int, help="0-2147483647; higher runs first." + REQUIRED)
+@click.option("--role-arn", metavar="ARN", help="IAM role the job runs as." + REQUIRED)
 @click.option("--tags", cls=ListOption, metavar="TAGS", help="Key=k,Value=v ... or JSON list.")
 @aws_input_options("CreateJob")
 @click.option(
@@ -328,6 +334,7 @@ def list_jobs(
         cli_input_json=cli_input_json,
         required={},
     )
+    check_choices("--job-statuses", request.get("JobStatuses") or [], "JobStatus")
     if all_regions or all_pages:
         from s3bo_cli import validation
 
@@ -348,7 +355,7 @@ def list_jobs(
 @click.command("update-job-priority", cls=AwsCommand)
 @account_id_option
 @job_id_option
-@click.option("--priority", type=int, help="0-2147483647; higher runs first.")
+@click.option("--priority", type=int, help="0-2147483647; higher runs first." + REQUIRED)
 @aws_input_options("UpdateJobPriority")
 @pass_app
 def update_job_priority(
@@ -378,7 +385,7 @@ def update_job_priority(
 @click.option(
     "--requested-job-status",
     type=click.Choice(["Cancelled", "Ready"]),
-    help="Ready confirms a Suspended job; Cancelled cancels it.",
+    help="Ready confirms a Suspended job; Cancelled cancels it." + REQUIRED,
 )
 @click.option("--status-update-reason", metavar="TEXT", help="Why (shown by describe-job).")
 @aws_input_options("UpdateJobStatus")

@@ -9,6 +9,10 @@ import click
 
 from s3bo_cli import apimodel
 
+#: The mark Click puts on required options, for those required unless --cli-input-json
+#: gives them (Click cannot require them itself).
+REQUIRED = "  [required]"
+
 
 class ListOption(click.Option):
     """An option that takes every following word, as the aws CLI's list options do.
@@ -88,8 +92,21 @@ def job_id_option(f: Callable[..., Any]) -> Callable[..., Any]:
         "--job-id",  # required, unless --cli-input-json gives it
         metavar="JOB_ID",
         shell_complete=complete_job_ids,
-        help="The job's id.",
+        help="The job's id, or a unique prefix of it." + REQUIRED,
     )(f)
+
+
+def check_choices(option: str, values: Any, shape: str) -> None:
+    """Refuse (252) a value outside the model's enum ``shape``, listing the choices."""
+    from s3bo_cli.errors import UsageError
+
+    choices = apimodel.enum_values(shape)
+    for value in values if isinstance(values, list) else [values]:
+        if value not in choices:
+            raise UsageError(
+                f"Invalid value for '{option}': {value!r} is not one of {', '.join(choices)} "
+                f"(see '{click.get_current_context().command_path} --help')"
+            )
 
 
 def status_choice(shape: str) -> click.Choice:

@@ -6,6 +6,7 @@ import click
 
 from s3bo_cli.cli.context import AppContext, pass_app
 from s3bo_cli.cli.options import (
+    REQUIRED,
     AwsCommand,
     ListOption,
     account_id_option,
@@ -43,7 +44,7 @@ def get_job_tagging(
     "--tags",
     cls=ListOption,
     metavar="TAGS",
-    help="Key=k,Value=v ... or a JSON list; replaces the whole set.",
+    help="Key=k,Value=v ... or a JSON list; replaces the whole set." + REQUIRED,
 )
 @aws_input_options("PutJobTagging")
 @pass_app

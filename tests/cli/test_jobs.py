@@ -264,7 +264,7 @@ class TestListJobs:
             (["--next-token", "not-a-real-token"], 254, "InvalidNextTokenException"),
             (["--next-token", "Zm9v"], 254, "InvalidNextTokenException"),
             (["--max-results", "1001"], 254, "InvalidRequestException"),
-            (["--job-statuses", "Bogus"], 254, "InvalidRequestException"),
+            (["--job-statuses", "Bogus"], 252, "Invalid value for '--job-statuses'"),
         ],
     )
     def test_invalid_requests(self, s3bo, args, code, text):
