@@ -21,10 +21,21 @@ from urllib.parse import SplitResult, parse_qs, urlsplit
 from s3bo_cli import __version__
 from s3bo_cli.backends.base import Backend
 from s3bo_cli.errors import ServiceError
-from s3bo_cli.server import auth, routes, wire
+from s3bo_cli.server import auth, framing, routes, wire
 from s3bo_cli.server.pool import ThreadPool
 
 log = logging.getLogger("s3bo.serve")
+
+
+class _Printable(logging.Filter):
+    """Every serve log line with the client's control characters escaped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = framing.printable(record.getMessage()), None
+        return True
+
+
+log.addFilter(_Printable())
 #: The GIL switch interval while serving (Python's default is 5 ms).
 SWITCH_INTERVAL = 0.0005
 _METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
@@ -109,29 +120,11 @@ class S3ControlHandler(BaseHTTPRequestHandler):
         self._send(status, headers, payload, request_id)
 
     def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            self.close_connection = True
-            raise ServiceError(
-                "Chunked request bodies are not supported; send Content-Length",
-                code="MissingContentLength",
-                http_status=411,
-            )
         try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            self.close_connection = True
-            raise wire.bad_request(None, "Content-Length is not a number") from None
-        if length < 0:
+            length = framing.body_length(self.headers)
+        except framing.FramingError:
             self.close_connection = True  # the request's end is unknown: do not read on
-            raise wire.bad_request(None, "Content-Length is not a valid length")
-        if length > wire.MAX_BODY_BYTES:
-            self.close_connection = True  # the unread body stays on the socket
-            raise ServiceError(
-                f"Your proposed upload exceeds the maximum allowed size of "
-                f"{wire.MAX_BODY_BYTES} bytes",
-                code="EntityTooLarge",
-                http_status=413,
-            )
+            raise
         return self.rfile.read(length) if length > 0 else b""
 
     def _route(self, target: SplitResult, body: bytes) -> str:

@@ -25,9 +25,8 @@ from s3bo_cli.errors import (
     service_error,
 )
 from s3bo_cli.server import routes, xmlcodec
+from s3bo_cli.server.framing import MAX_BODY_BYTES as MAX_BODY_BYTES
 
-#: Request bodies above this size are refused (a CreateJob body is a few KiB).
-MAX_BODY_BYTES = 1024 * 1024
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 Headers = dict[str, str]
 
