@@ -23,6 +23,8 @@ from s3bo_cli.engine.requests import check_create_job
 from s3bo_cli.errors import S3Error
 from s3bo_cli.model.arns import bucket_from_arn
 from s3bo_cli.model.manifest import ManifestEntry
+from s3bo_cli.safety.losses import READS, LossCounter
+from s3bo_cli.safety.losses import render_lines as loss_lines
 from s3bo_cli.stores.base import (
     ARCHIVE_CLASSES,
     MAX_COPY_SIZE,
@@ -59,6 +61,7 @@ class _Checker:
         self.restores: dict[str, list[int]] = {}
         self._lock_enabled: dict[str, bool] = {}
         self.retention: Retention | None = None
+        self.info: ObjectInfo | None = None  # the last object checked, when it exists
         self._always: Failure | None = self._request_failure()
 
     def _request_failure(self) -> Failure | None:
@@ -91,10 +94,12 @@ class _Checker:
     def check(self, entry: ManifestEntry) -> Failure | None:
         if entry.version_id == "":  # as the engine fails it (a versioned manifest, no version)
             return "InvalidRequest", "Task failed due to missing VersionId"
+        self.info = None
         try:
             info = self.store.head_object(entry.bucket, entry.decoded_key, entry.version_id)
         except S3Error as exc:
             return exc.code, exc.message
+        self.info = info
         if self._always is not None:
             return self._always
         rule = _RULES.get(self.name)
@@ -240,6 +245,7 @@ def plan(
     store: ObjectStore,
     sample: int = 10,
     check_limit: int = DEFAULT_CHECK_LIMIT,
+    merge_tags: bool = False,
 ) -> dict[str, Any]:
     """What ``CreateJob(**request)`` would do: tasks, likely failures, estimated cost.
 
@@ -252,6 +258,7 @@ def plan(
     region = app_settings.region
     account = request.get("AccountId") or app_settings.account_id or LOCAL_DEFAULT_ACCOUNT
     checker = _Checker(store, name, body)
+    loss = LossCounter(store, name, body, merge=merge_tags)
     samples: list[dict[str, str]] = []
     failures: list[dict[str, str]] = []
     counts: Counter[str] = Counter()
@@ -266,6 +273,8 @@ def plan(
                 continue
             checked += 1
             failure = checker.check(entry)
+            if failure is None and checker.info is not None and loss.applies:
+                loss.count(entry, checker.info, retention=checker.retention)
             if failure is not None:
                 counts[failure[0]] += 1
                 if len(failures) < MAX_LISTED_FAILURES:
@@ -284,9 +293,10 @@ def plan(
             cls: [round(n * scale), round(size * scale)]
             for cls, (n, size) in checker.restores.items()
         },
+        dry_run_reads=_dry_run_reads(name, checked=checked, loss_reads=loss.reads),
     )
     failed = sum(counts.values())
-    return {
+    result: dict[str, Any] = {
         "Operation": name,
         "TotalTasks": total,
         "SampleKeys": samples,
@@ -298,6 +308,19 @@ def plan(
         "Warnings": _warnings(store, request, failed=failed, checked=checked, total=total),
         "EstimatedCost": pricing.estimate(usage, region=region),
     }
+    losses = loss.result(checked=checked, total=total)
+    if losses is not None:
+        result["Losses"] = losses
+    return result
+
+
+def _dry_run_reads(name: str, *, checked: int, loss_reads: int) -> dict[str, tuple[int, str]]:
+    """The requests this dry run itself made on the objects (HEAD each, plus loss reads)."""
+    reads = {"HeadObject": (checked, "HEAD")}
+    if name in READS and loss_reads:
+        api, kind = READS[name]
+        reads[api] = (loss_reads, kind)
+    return reads
 
 
 # -- plain text ------------------------------------------------------------------------
@@ -329,6 +352,10 @@ def _cost_lines(cost: dict[str, Any]) -> list[str]:
         noun = "request" if count == 1 else "requests"
         lines.append(f"  {label:<40} {money(charge['Cost'])}  ({count:,} {noun})")
     lines += [f"  note: {note}" for note in cost["Notes"]]
+    reads = cost.get("DryRunRequests") or {}
+    if reads:
+        counts = ", ".join(f"{charge['Requests']:,} {api}" for api, charge in reads.items())
+        lines.append(f"This dry run's reads: {money(cost['DryRunCost'])} ({counts})")
     return lines
 
 
@@ -352,5 +379,7 @@ def render_plan_lines(plan: dict[str, Any]) -> list[str]:
         lines.append("Likely failures:  none found")
     for error in plan["ManifestErrors"]:
         lines.append(f"Manifest error:   {error['Code']}: {error['Reason']}")
+    if "Losses" in plan:
+        lines += loss_lines(plan["Operation"], plan["Losses"], plan["TotalTasks"])
     lines += [f"Warning:          {warning}" for warning in plan["Warnings"]]
     return lines + _cost_lines(plan["EstimatedCost"])

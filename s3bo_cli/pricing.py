@@ -60,6 +60,8 @@ class Usage:
     listed: int | None = None  # objects a manifest generator lists (None: no generator)
     #: Archived objects a restore job would restore: storage class -> [objects, bytes].
     restores: dict[str, list[int]] = field(default_factory=dict)
+    #: The dry run's own reads: label -> (requests, request class); priced apart from the job.
+    dry_run_reads: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
 def _money(value: float) -> float:
@@ -148,6 +150,11 @@ def estimate(usage: Usage, *, region: str, prices: dict[str, Any] | None = None)
         )
     notes.append("completion report writes (a few PUT requests) are not estimated")
     total = batch["job_fee"] + operations + sum(item["Cost"] for item in charges.values())
+    reads = {
+        label: _requests(count, kind, "STANDARD", prices)
+        for label, (count, kind) in usage.dry_run_reads.items()
+        if count
+    }
     return {
         "Currency": prices["currency"],
         "JobFee": batch["job_fee"],
@@ -159,4 +166,6 @@ def estimate(usage: Usage, *, region: str, prices: dict[str, Any] | None = None)
         "Region": region,
         "PricesOfRegion": region if known else prices["region"],
         "Notes": notes,
+        "DryRunRequests": reads,
+        "DryRunCost": _money(sum(item["Cost"] for item in reads.values())),
     }
