@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from s3bo_cli.model.manifest import ManifestEntry
 from s3bo_cli.errors import S3Error
+from s3bo_cli.model.manifest import ManifestEntry
 from s3bo_cli.stores.base import Acl, ObjectInfo, ObjectStore, canned_grants, tags_from_tagset
 
 #: The extra read each operation's loss check makes per object: (API, request class).
