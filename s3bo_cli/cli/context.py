@@ -20,6 +20,7 @@ class AppContext:
 
     settings: Settings
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)  # progress, hints
     _backend: Backend | None = None
 
     @property

@@ -1,8 +1,7 @@
-"""s3bo wait: block until a job ends, with a progress bar."""
+"""s3bo wait: block until a job ends, showing its progress."""
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import Any
 
@@ -10,72 +9,53 @@ import click
 
 from s3bo_cli.cli.context import AppContext, pass_app
 from s3bo_cli.cli.options import account_id_option, complete_job_ids
-
-#: Exit codes of `s3bo wait`, for scripts.
-WAIT_EXIT = {"Complete": 0, "Failed": 1, "Cancelled": 2}
-TIMED_OUT = 3
-TERMINAL = frozenset(WAIT_EXIT)
-
-
-def _line(job: dict[str, Any]) -> str:
-    p = job.get("ProgressSummary", {})
-    return (
-        f"{job['JobId']}  {job['Status']:<10}  "
-        f"{p.get('NumberOfTasksSucceeded', 0)} succeeded, {p.get('NumberOfTasksFailed', 0)} failed"
-        f" of {p.get('TotalNumberOfTasks', 0)}"
-    )
+from s3bo_cli.tracking import EXIT_CODES, TIMED_OUT, JobTrack, suspended_hint
 
 
 class _Progress:
-    """A rich progress bar on a terminal, a line per change elsewhere."""
+    """A live line on a terminal (stderr); elsewhere a line when something changes."""
 
-    def __init__(self, fancy: bool) -> None:
-        self.fancy = fancy
-        self.last = ""
-        self.bar: Any = None
+    def __init__(self, app: AppContext) -> None:
+        self.stream = app.stderr
+        self.screen: Any = None
+        self.hinted = False
+        if self.stream.isatty():
+            from s3bo_cli.output.live import LiveScreen
+
+            self.screen = LiveScreen(self.stream, color=app.settings.color, transient=True)
 
     def __enter__(self) -> _Progress:
-        if self.fancy:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
-            self.bar = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.fields[failed]} failed"),
-                TimeElapsedColumn(),
-                transient=False,
-            )
-            self.bar.__enter__()
-            self.task = self.bar.add_task("waiting", total=None, failed=0)
+        if self.screen is not None:
+            self.screen.__enter__()
         return self
 
-    def update(self, job: dict[str, Any]) -> None:
-        if self.fancy:
-            p = job.get("ProgressSummary", {})
-            done = p.get("NumberOfTasksSucceeded", 0) + p.get("NumberOfTasksFailed", 0)
-            self.bar.update(
-                self.task,
-                description=job["Status"],
-                total=p.get("TotalNumberOfTasks") or None,
-                completed=done,
-                failed=p.get("NumberOfTasksFailed", 0),
-            )
+    def update(self, track: JobTrack) -> None:
+        hint = suspended_hint(track.job_id) if track.status == "Suspended" else None
+        if self.screen is not None:
+            from s3bo_cli.output.live import WaitView
+
+            self.screen.show(WaitView(track, hint))  # the hint stays while it applies
             return
-        line = _line(job)
-        if line != self.last:
-            click.echo(line, err=True)
-            self.last = line
+        if track.changed():
+            from s3bo_cli.output.live import line
+
+            click.echo(line(track), file=self.stream)
+        if hint and not self.hinted:
+            click.echo(f"s3bo: {hint}", file=self.stream)
+            self.hinted = True
+
+    def finish(self, track: JobTrack) -> None:
+        """The clean last line of a job that ended, whatever its status."""
+        if self.screen is not None:
+            from s3bo_cli.output.live import final_line
+
+            self.screen.__exit__(None, None, None)
+            self.screen.print(final_line(track))
+            self.screen = None
 
     def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(*exc)
+        if self.screen is not None:
+            self.screen.__exit__(*exc)
 
 
 @click.command("wait")
@@ -97,8 +77,11 @@ def wait(
 ) -> None:
     """Wait until JOB_ID is Complete, Failed or Cancelled.
 
-    Exits 0 when the job completed, 1 when it failed, 2 when it was cancelled
-    and 3 on --timeout; prints the final describe-job result.
+    On a terminal: a live line with the bar, tasks done, share, failures,
+    tasks/s, ETA and the job's own elapsed time, then how it ended (with the
+    failure reason). Piped: a line per change of status and per 10% of the
+    tasks. Exits 0 when the job completed, 1 when it failed, 2 when it was
+    cancelled and 3 on --timeout; prints the final describe-job result.
 
     \b
     Example:
@@ -110,24 +93,19 @@ def wait(
     aws = app.settings.backend == "aws"
     delay = interval or (2.0 if aws else 0.2)
     deadline = None if timeout is None else time.monotonic() + timeout
-    hinted = False
-    fancy = sys.stderr.isatty() and app.settings.color
-    with _Progress(fancy) as progress:
+    track = JobTrack(job_id)
+    with _Progress(app) as progress:
         while True:
             result = app.call("DescribeJob", request)
-            job = result["Job"]
-            progress.update(job)
-            if job["Status"] in TERMINAL:
+            track.observe(result["Job"], time.monotonic())
+            progress.update(track)
+            if track.terminal:
+                progress.finish(track)
                 break
-            if job["Status"] == "Suspended" and not hinted:
-                click.echo(
-                    f"s3bo: job {job_id} is Suspended: confirm it with "
-                    f"`s3bo update-job-status --job-id {job_id} --requested-job-status Ready`",
-                    err=True,
-                )
-                hinted = True
             if deadline is not None and time.monotonic() >= deadline:
-                click.echo(f"s3bo: timed out waiting for job {job_id} ({job['Status']})", err=True)
+                progress.finish(track)
+                message = f"s3bo: timed out waiting for job {job_id} ({track.status})"
+                click.echo(message, file=app.stderr)
                 click.get_current_context().exit(TIMED_OUT)
             time.sleep(
                 delay if deadline is None else max(0.0, min(delay, deadline - time.monotonic()))
@@ -135,4 +113,4 @@ def wait(
             if aws and interval is None:
                 delay = min(delay * 1.5, 15.0)
     app.render(result, operation="DescribeJob")
-    click.get_current_context().exit(WAIT_EXIT[job["Status"]])
+    click.get_current_context().exit(EXIT_CODES[track.status])

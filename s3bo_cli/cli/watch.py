@@ -10,7 +10,7 @@ import click
 from s3bo_cli.cli.context import AppContext, pass_app
 from s3bo_cli.cli.options import account_id_option, complete_job_ids
 from s3bo_cli.engine.states import JobStatus
-from s3bo_cli.watchview import TERMINAL, Tracker, line
+from s3bo_cli.tracking import TERMINAL, Tracker, suspended_hint
 
 #: ListJobs filter for jobs that have not ended.
 OPEN_STATUSES = [s.value for s in JobStatus if s.value not in TERMINAL]
@@ -29,36 +29,42 @@ def _open_jobs(app: AppContext, account: str) -> list[str]:
 
 
 class _Screen:
-    """A rich live table on a terminal; elsewhere a line per job whenever it changes."""
+    """A live table on a terminal; elsewhere a line per job whenever it changes."""
 
     def __init__(self, app: AppContext, *, interval: float) -> None:
         self.app = app
         self.interval = interval
         self.live: Any = None
+        self.hinted: set[str] = set()
 
     def __enter__(self) -> _Screen:
         if self.app.stdout.isatty():
-            from rich.console import Console
-            from rich.live import Live
+            from s3bo_cli.output.live import LiveScreen
 
-            console = Console(
-                file=self.app.stdout,
-                color_system="auto" if self.app.settings.color else None,
-                highlight=False,
-            )
-            self.live = Live(console=console, auto_refresh=False, transient=False)
+            self.live = LiveScreen(self.app.stdout, color=self.app.settings.color)
             self.live.__enter__()
         return self
 
     def show(self, tracker: Tracker) -> None:
+        hints = {
+            job_id: suspended_hint(job_id)
+            for job_id, track in tracker.jobs.items()
+            if track.status == "Suspended"
+        }
         if self.live is not None:
-            from s3bo_cli.watchview import view
+            from s3bo_cli.output.live import WatchView
 
-            self.live.update(view(tracker, interval=self.interval), refresh=True)
+            self.live.show(WatchView(tracker, interval=self.interval, hints=hints))
             return
+        from s3bo_cli.output.live import line
+
         for track in tracker.jobs.values():
             if track.changed():
                 click.echo(line(track), file=self.app.stdout)
+        for job_id, hint in hints.items():
+            if job_id not in self.hinted:  # once per job, on stderr, off the table
+                self.hinted.add(job_id)
+                click.echo(f"s3bo: {hint}", file=self.app.stderr)
 
     def __exit__(self, *exc: object) -> None:
         if self.live is not None:
@@ -79,9 +85,10 @@ def watch(
 ) -> None:
     """Watch jobs live until every one has ended (default: all jobs not yet ended).
 
-    On a terminal: a live table with status, progress bar, tasks/s, ETA and
-    failure reasons. Piped: one line per job whenever it changes. Exits as
-    `s3bo wait` does: 0 all Complete, 1 any Failed, 2 any Cancelled.
+    On a terminal: a live table with status, progress bar, tasks, share,
+    tasks/s, ETA, elapsed time and failure reasons, laid out for its width.
+    Piped: a line per job when its status changes and per 10% of its tasks.
+    Exits as `s3bo wait` does: 0 all Complete, 1 any Failed, 2 any Cancelled.
 
     \b
     Example:
@@ -92,7 +99,6 @@ def watch(
     job_ids = tuple(app.job_id(job_id, account) for job_id in job_ids)
     delay = interval or (5.0 if app.settings.backend == "aws" else 0.5)
     tracker = Tracker()
-    hinted: set[str] = set()
     with _Screen(app, interval=delay) as screen:
         while True:
             now = time.monotonic()
@@ -101,14 +107,7 @@ def watch(
                 if job_id in tracker.jobs and tracker.jobs[job_id].terminal:
                     continue
                 job = app.call("DescribeJob", {"AccountId": account, "JobId": job_id})["Job"]
-                track = tracker.observe(job, now)
-                if track.status == "Suspended" and job_id not in hinted:
-                    hinted.add(job_id)
-                    click.echo(
-                        f"s3bo: job {job_id} is Suspended: confirm it with `s3bo update-job-status "
-                        f"--job-id {job_id} --requested-job-status Ready`",
-                        err=True,
-                    )
+                tracker.observe(job, now)
             screen.show(tracker)
             if not tracker.pending():
                 break

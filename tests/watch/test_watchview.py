@@ -7,7 +7,8 @@ from io import StringIO
 import pytest
 from rich.console import Console
 
-from s3bo_cli.watchview import JobTrack, Tracker, duration_text, line, view
+from s3bo_cli.output.live import WatchView, duration_text, line
+from s3bo_cli.tracking import JobTrack, Tracker
 
 
 def job(job_id: str, status: str, total: int = 0, ok: int = 0, bad: int = 0, **extra) -> dict:
@@ -20,9 +21,10 @@ def job(job_id: str, status: str, total: int = 0, ok: int = 0, bad: int = 0, **e
     return {"JobId": job_id, "Status": status, "ProgressSummary": summary, **extra}
 
 
-def render(tracker: Tracker) -> str:
+def render(tracker: Tracker, width: int = 120, hints: dict[str, str] | None = None) -> str:
     out = StringIO()
-    Console(file=out, force_terminal=True, width=120).print(view(tracker, interval=0.5))
+    view = WatchView(tracker, interval=0.5, hints=hints or {})
+    Console(file=out, force_terminal=True, width=width).print(view)
     return out.getvalue()
 
 
@@ -111,10 +113,12 @@ def test_view_shows_status_colours_progress_rate_eta_and_failure_reasons():
     assert "\x1b[1;31mFailed" in drawn  # bold red
     assert "\x1b[1;32mComplete" in drawn  # bold green
     for text in (
-        "300/1,000 (30%)",
+        "300/1,000",
+        "30%",
         "20.0",
         "35s",
-        "5/5 (100%)",
+        "5/5",
+        "100%",
         "0/?",
         "ManifestETagMismatch: ETag differs",
         "4 jobs: 1 Active, 1 Complete, 1 Failed, 1 New",
