@@ -6,7 +6,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from s3bo_cli import clock
 from s3bo_cli.engine import events
@@ -18,18 +18,14 @@ from s3bo_cli.errors import (
 )
 from s3bo_cli.state.files import SCHEMA_VERSION, read_json, write_json
 from s3bo_cli.state.layout import Namespace
-
-if TYPE_CHECKING:
-    from filelock import FileLock
+from s3bo_cli.state.locks import FileMutex
 
 LOCK_TIMEOUT = 60.0  # seconds; a lock held that long means a stuck process
 
 
-def _lock(path: Path) -> FileLock:
-    from filelock import FileLock  # only writers need it; readers start faster without
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(path), timeout=LOCK_TIMEOUT)
+def _lock(path: Path) -> FileMutex:
+    """A record lock that a deleted or replaced lock file cannot split in two."""
+    return FileMutex(path, timeout=LOCK_TIMEOUT)
 
 
 def job_tag(record: dict[str, Any], key: str) -> str | None:
@@ -168,7 +164,7 @@ class JobStore:
         )
         events.append(self.events_file, event)
 
-    def lock(self, job_id: str) -> FileLock:
+    def lock(self, job_id: str) -> FileMutex:
         """The job's lock, for callers that read and write several files of one job."""
         return _lock(self.ns.job_lock(job_id))
 

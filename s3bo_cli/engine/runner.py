@@ -19,6 +19,7 @@ from s3bo_cli.engine import dataevents, manifests, notify, reports
 from s3bo_cli.engine.control import confirmation_expired, is_held
 from s3bo_cli.engine.inflight import SlotPool
 from s3bo_cli.engine.jobstore import JobStore
+from s3bo_cli.engine.lease import JobLease
 from s3bo_cli.engine.manifests.source import ManifestError
 from s3bo_cli.engine.states import JobStatus, transition
 from s3bo_cli.engine.tasklog import FAILED, SUCCEEDED, Progress, TaskLog, TaskResult
@@ -123,8 +124,20 @@ class JobRunner:
 
     # -- entry point ------------------------------------------------------------
 
-    def step(self) -> None:
-        """Do whatever the job's status calls for."""
+    def step(self) -> bool:
+        """Do whatever the job's status calls for, holding the job's lease.
+
+        False when another runner holds the lease (it does the work; see
+        :mod:`s3bo_cli.engine.lease`).
+        """
+        with JobLease(self.jobs.ns.job_dir(self.job_id)) as lease:
+            if not lease.acquire():
+                logs.get().debug("job %s: another runner holds its lease", self.job_id)
+                return False
+            self._step()
+        return True
+
+    def _step(self) -> None:
         record = self.jobs.load(self.job_id)
         status = JobStatus(record["job"]["Status"])
         if status in (S.NEW, S.PREPARING):

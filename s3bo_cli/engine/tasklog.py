@@ -123,8 +123,16 @@ class TaskLog:
         return ResultWriter(self.results_path)
 
     def results(self) -> Iterator[TaskResult]:
-        """Every recorded result (the runner records each task once)."""
+        """Every recorded result, each task once (the first line recorded for it)."""
+        seen = bytearray()
         for _, record in self._records():
+            index = record["index"]
+            byte, bit = index >> 3, 1 << (index & 7)
+            if byte >= len(seen):
+                seen.extend(bytes(byte + 1 - len(seen)))
+            if seen[byte] & bit:
+                continue
+            seen[byte] |= bit
             yield TaskResult(**record)
 
 

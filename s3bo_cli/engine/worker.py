@@ -16,16 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from filelock import Timeout
-
 from s3bo_cli import clock, logs
 from s3bo_cli.engine.autostart import settings_path, worker_dir, worker_lock
 from s3bo_cli.engine.control import needs_worker
 from s3bo_cli.engine.jobstore import JobStore
+from s3bo_cli.engine.lease import leased_elsewhere
 from s3bo_cli.engine.runner import JobRunner, RunLimits
 from s3bo_cli.engine.states import TERMINAL, JobStatus, transition
-from s3bo_cli.errors import S3boError
+from s3bo_cli.errors import S3boError, StateError
 from s3bo_cli.state.layout import Namespace, namespaces
+from s3bo_cli.state.locks import LockTimeout, holder_pids
 from s3bo_cli.stores.base import ObjectStore
 
 S = JobStatus
@@ -131,7 +131,7 @@ class Worker:
                 status = JobStatus(job["Status"])
                 if status in TERMINAL:
                     self._ended[path] = stamp
-                elif needs_worker(record):
+                elif needs_worker(record) and not leased_elsewhere(ns.job_dir(job_id)):
                     found.append(
                         Candidate(ns, job["JobId"], status, job["Priority"], job["CreationTime"])
                     )
@@ -162,14 +162,16 @@ class Worker:
 
     # -- the loop ---------------------------------------------------------------
 
-    def _step(self, candidate: Candidate) -> None:
+    def _step(self, candidate: Candidate) -> bool:
+        """Step one job; False when another runner holds its lease."""
         try:
-            self.runner(candidate).step()
+            return self.runner(candidate).step()
         except Exception as exc:  # never let one broken job stop the worker
             logs.get().error(
                 "job %s: %s: %s", candidate.job_id, type(exc).__name__, exc, exc_info=True
             )
             _fail_broken_job(candidate, f"{type(exc).__name__}: {exc}")
+            return True
 
     def run_once(self) -> bool:
         """Act on the most urgent job; False when there is nothing to do."""
@@ -178,13 +180,17 @@ class Worker:
             return False
         chosen = found[0]
         self._pause_others(found, chosen)
-        self._step(chosen)
-        return True
+        return self._step(chosen)
 
     def _pause_others(self, found: list[Candidate], chosen: Candidate) -> None:
         """A job left Active by a crash must not look Active while another one runs."""
         for other in found:
-            if other.status is S.ACTIVE and other is not chosen and chosen.status in RUNNABLE:
+            if (
+                other.status is S.ACTIVE
+                and other is not chosen
+                and chosen.status in RUNNABLE
+                and not leased_elsewhere(other.ns.job_dir(other.job_id))  # really running
+            ):
                 for source, target in ((S.ACTIVE, S.PAUSING), (S.PAUSING, S.PAUSED)):
                     with JobStore(other.ns).update(other.job_id) as record:
                         if record["job"]["Status"] == source.value:
@@ -196,8 +202,11 @@ class Worker:
         lock = worker_lock(self.state_dir)
         try:
             lock.acquire(timeout=2)
-        except Timeout:
-            raise WorkerBusy(f"another worker is serving {self.state_dir}") from None
+        except LockTimeout:
+            pids = ", ".join(map(str, holder_pids(self.state_dir)))
+            raise WorkerBusy(
+                f"another worker{f' (pid {pids})' if pids else ''} is serving {self.state_dir}"
+            ) from None
         steps = 0
         while True:
             try:
@@ -208,15 +217,21 @@ class Worker:
             # held and started no worker: look once more, now that the lock is free.
             if burst or not self.candidates():
                 return steps
-            try:
-                lock.acquire(timeout=0)
-            except Timeout:
+            if not lock.try_acquire():
                 return steps  # another worker took over
 
     def _serve(self, *, burst: bool) -> int:
-        (worker_dir(self.state_dir) / "worker.pid").write_text(f"{os.getpid()}\n")
+        # For people and scripts only: the lock, not these files, says who runs.
+        pid_file = worker_dir(self.state_dir) / "worker.pid"
         about = {"pid": os.getpid(), **self.limits.as_dict()}
-        settings_path(self.state_dir).write_text(json.dumps(about) + "\n", encoding="utf-8")
+        try:
+            pid_file.parent.mkdir(parents=True, exist_ok=True)
+            pid_file.write_text(f"{os.getpid()}\n")
+            settings_path(self.state_dir).write_text(json.dumps(about) + "\n", encoding="utf-8")
+        except OSError as exc:  # a read-only or full state directory: nothing can run
+            raise StateError(
+                f"cannot run the worker: {exc.strerror or exc}: {exc.filename or pid_file}"
+            ) from None
         steps, idle_since = 0, time.monotonic()
         while True:
             if self.run_once():

@@ -13,6 +13,7 @@ from tests.engine.conftest import job_args, put_manifest
 
 TAG_OP = {"S3PutObjectTagging": {"TagSet": [{"Key": "done", "Value": "yes"}]}}
 TASKS = 1500
+FAULT_TASKS = 400  # the lock-breaking cases: enough to be mid-job, cheap to seed
 
 # A worker process whose tasks take a little while, so that it is surely killed mid-job.
 SLOW_WORKER = """
@@ -104,3 +105,141 @@ def test_a_torn_last_result_line_is_dropped_and_the_task_rerun(s3bo, store, stat
     assert sorted(indices) == [0, 1, 2]
     assert store.get_object_tagging("photos", "k0") == {}  # recorded as done: not run again
     assert store.get_object_tagging("photos", "k1") == {"done": "yes"}
+
+
+# A worker whose tasks after the 100th wait for a gate file: it surely holds the job
+# while the test breaks its files and starts more workers.
+GATED_WORKER = """
+import sys, threading, time
+from pathlib import Path
+from s3bo_cli import ops
+from s3bo_cli.engine.runner import RunLimits
+from s3bo_cli.engine.worker import Worker
+real, gate, lock, calls = ops.get("S3PutObjectTagging"), Path(sys.argv[2]), threading.Lock(), [0]
+def gated(ctx, entry):
+    with lock:
+        calls[0] += 1
+        number = calls[0]
+    while number > 100 and not gate.exists():
+        time.sleep(0.01)
+    return real(ctx, entry)
+ops.get = lambda name: gated
+Worker(Path(sys.argv[1]), limits=RunLimits(concurrency=4)).run(burst=True)
+"""
+
+
+def sabotage_locks(state_dir, round_no):
+    """Delete, replace or truncate every lock and pid file in the state directory."""
+    touched = 0
+    for i, path in enumerate(sorted([*state_dir.rglob("*.lock"), *state_dir.rglob("*.pid")])):
+        how = (i + round_no) % 3
+        if how == 0:
+            path.unlink(missing_ok=True)
+        elif how == 1:
+            fresh = path.with_name(path.name + ".new")
+            fresh.write_text("99999\n")
+            os.replace(fresh, path)
+        else:
+            with path.open("w"):
+                pass
+        touched += 1
+    return touched
+
+
+def start_cli_worker(state_dir):
+    env = {**os.environ, "S3BO_STATE_DIR": str(state_dir), "S3BO_NO_AUTOSTART": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "s3bo_cli", "worker", "--burst"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def assert_exactly_once(s3bo, store, state_dir, job_id, count):
+    job = s3bo("describe-job", "--job-id", job_id).json["Job"]
+    assert job["Status"] == "Complete"
+    assert job["ProgressSummary"]["NumberOfTasksSucceeded"] == count
+    assert job["ProgressSummary"]["NumberOfTasksFailed"] == 0
+    results = job_dir(state_dir, job_id) / "results.jsonl"
+    indices = [json.loads(line)["index"] for line in results.read_text().splitlines()]
+    assert sorted(indices) == list(range(count))  # one result per task
+    report_manifest = json.loads(store.get_object("reports", f"job-{job_id}/manifest.json").read())
+    (entry,) = report_manifest["Results"]
+    assert len(store.get_object("reports", entry["Key"]).read().splitlines()) == count
+    summary = s3bo("report", job_id, "--output", "json")
+    assert summary.exit_code == 0, summary
+    assert str(count) in summary.stdout
+
+
+def seeded_job(s3bo, store, count):
+    store.create_bucket("photos")
+    store.create_bucket("reports")
+    for i in range(count):
+        store.put_object("photos", f"k{i}", b"x")
+    manifest = put_manifest(store, [("photos", f"k{i}") for i in range(count)])
+    report = {"Bucket": "arn:aws:s3:::reports", "Format": "Report_CSV_20180820", "Enabled": True}
+    return s3bo(*job_args(TAG_OP, manifest, report=report)).json["JobId"]
+
+
+def wait_for_results(worker, results, size):
+    deadline = time.monotonic() + 60
+    while not (results.exists() and results.stat().st_size > size):
+        assert worker.poll() is None, "the worker ended too soon"
+        assert time.monotonic() < deadline, "the worker made no progress"
+        time.sleep(0.01)
+
+
+def test_no_lock_or_pid_file_lets_a_second_runner_in(s3bo, store, state_dir):
+    from s3bo_cli.engine.jobstore import JobStore
+    from s3bo_cli.engine.runner import JobRunner
+    from s3bo_cli.engine.worker import store_opener
+    from s3bo_cli.state.layout import Namespace
+
+    job_id = seeded_job(s3bo, store, FAULT_TASKS)
+    results = job_dir(state_dir, job_id) / "results.jsonl"
+    gate = state_dir.parent / "gate"
+    worker = subprocess.Popen([sys.executable, "-c", GATED_WORKER, str(state_dir), str(gate)])
+    try:
+        wait_for_results(worker, results, 10_000)  # at the gate: ~140 bytes a result
+        for round_no in range(2):
+            assert sabotage_locks(state_dir, round_no) >= 3  # worker, job and namespace files
+            status = s3bo("worker", "--status")
+            assert f"worker running for {state_dir} (pid {worker.pid})" in status.stdout, status
+            others = [start_cli_worker(state_dir) for _ in range(2)]
+            for other in others:
+                _, err = other.communicate(timeout=60)
+                assert other.returncode != 0
+                assert "another worker" in err and str(worker.pid) in err
+            # A runner in another process (here: this one) cannot take the job's lease.
+            ns = Namespace(state_dir, "123456789012", "us-east-1")
+            stray = JobRunner(JobStore(ns), job_id, open_store=store_opener({}))
+            assert stray.step() is False
+        assert worker.poll() is None
+        gate.touch()
+        assert worker.wait(timeout=120) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    assert_exactly_once(s3bo, store, state_dir, job_id, FAULT_TASKS)
+    assert s3bo("worker", "--status").stdout.startswith("worker not running")
+
+
+def test_kill_9_then_broken_locks_then_many_workers(s3bo, store, state_dir):
+    job_id = seeded_job(s3bo, store, FAULT_TASKS)
+    results = job_dir(state_dir, job_id) / "results.jsonl"
+    worker = subprocess.Popen([sys.executable, "-c", SLOW_WORKER, str(state_dir)])
+    try:
+        wait_for_results(worker, results, 5_000)
+        sabotage_locks(state_dir, 0)
+        os.kill(worker.pid, signal.SIGKILL)
+    finally:
+        worker.wait(timeout=30)
+    sabotage_locks(state_dir, 1)
+    workers = [start_cli_worker(state_dir) for _ in range(4)]
+    for other in workers:
+        other.communicate(timeout=120)
+    assert sorted(w.returncode for w in workers)[0] == 0  # one served; the rest were refused
+    assert_exactly_once(s3bo, store, state_dir, job_id, FAULT_TASKS)
