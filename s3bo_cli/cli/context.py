@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -11,7 +12,11 @@ import click
 from s3bo_cli import validation
 from s3bo_cli.backends.base import Backend
 from s3bo_cli.config import LOCAL_DEFAULT_ACCOUNT, Settings
-from s3bo_cli.errors import ServiceError, UsageError
+from s3bo_cli.errors import S3boError, ServiceError, UsageError
+
+#: What the s3control endpoint rules accept as an account id: botocore's
+#: ``VALID_HOST_LABEL_RE`` (not imported: botocore stays off the start-up path).
+_HOST_LABEL = re.compile(r"(?!-)[a-zA-Z\d-]{1,63}(?<!-)")
 
 
 @dataclass
@@ -30,8 +35,17 @@ class AppContext:
         return self._backend
 
     def account_id(self, given: str | None = None) -> str:
-        """--account-id, else the configured account, else the backend's default."""
-        if given:
+        """--account-id, else the configured account, else the backend's default.
+
+        A given id must be a host label (botocore puts it in the endpoint's host name
+        and refuses one that is not, an empty one included).
+        """
+        if given is not None:
+            if not _HOST_LABEL.fullmatch(given):
+                raise S3boError(
+                    f"--account-id {given!r}: AccountId must only contain a-z, A-Z, 0-9 "
+                    "and `-` (and not be empty)"
+                )
             return given
         if self.settings.account_id:
             return self.settings.account_id

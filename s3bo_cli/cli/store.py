@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import mimetypes
 import os
 import sys
@@ -26,6 +25,50 @@ def _settings(ctx: click.Context) -> Settings:
 
 def _store(ctx: click.Context) -> ObjectStore:
     return open_store(_settings(ctx))
+
+
+class _Report:
+    """What a command tells: ``aws s3``-style lines for people, or the S3 API shape
+    (through the one renderer, so ``--output`` and ``--query`` apply) for machines.
+    """
+
+    def __init__(self, ctx: click.Context, operation: str, member: str) -> None:
+        self.structured = _structured(ctx)
+        self.ctx, self.operation, self.member = ctx, operation, member
+        self.items: list[dict[str, Any]] = []
+
+    def add(self, line: str, item: dict[str, Any]) -> None:
+        if self.structured:
+            self.items.append(item)
+        else:
+            click.echo(line)
+
+    def done(self) -> None:
+        if self.structured:
+            render_result(self.ctx, {self.member: self.items}, self.operation)
+
+
+def _structured(ctx: click.Context) -> bool:
+    """Machine output asked for: ``--query``, or ``--output json|text`` (the lines are
+    already the table a person wants)."""
+    settings = _settings(ctx)
+    return settings.output in ("json", "text") or settings.query is not None
+
+
+def _tell(ctx: click.Context, line: str, result: dict[str, Any], operation: str) -> None:
+    """One line by default; the API-shaped ``result`` when --output or --query is set."""
+    if _structured(ctx):
+        render_result(ctx, result, operation)
+    else:
+        click.echo(line)
+
+
+def render_result(ctx: click.Context, result: dict[str, Any], operation: str) -> None:
+    """Render an API-shaped result as every command does (format, query, colour)."""
+    from s3bo_cli.cli.context import AppContext
+
+    app = ctx.obj if isinstance(ctx.obj, AppContext) else AppContext(_settings(ctx))
+    app.render(result, operation=operation)
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
@@ -99,7 +142,7 @@ def make_bucket(ctx: click.Context, bucket: str, versioning: bool, object_lock: 
     """
     bucket = bucket.removeprefix("s3://").rstrip("/")
     _store(ctx).create_bucket(bucket, versioning=versioning, object_lock=object_lock)
-    click.echo(f"make_bucket: {bucket}")
+    _tell(ctx, f"make_bucket: {bucket}", {"Location": f"/{bucket}"}, "CreateBucket")
 
 
 @store.command(name="ls")
@@ -114,13 +157,24 @@ def list_(ctx: click.Context, target: str | None) -> None:
     """
     object_store = _store(ctx)
     if not target:
+        report = _Report(ctx, "ListBuckets", "Buckets")
         for name in object_store.list_buckets():
-            click.echo(name)
+            report.add(name, {"Name": name})
+        report.done()
         return
     bucket, prefix = split_s3_uri(target, need_key=False, bare=True)
+    report = _Report(ctx, "ListObjectsV2", "Contents")
     for item in object_store.list_objects(bucket, prefix):
         stamp = item.last_modified.strftime("%Y-%m-%d %H:%M:%S")
-        click.echo(f"{stamp} {item.size:>10} {item.storage_class:<12} {item.key}")
+        shape = {
+            "Key": item.key,
+            "LastModified": item.last_modified.isoformat(),
+            "ETag": f'"{item.etag}"',
+            "Size": item.size,
+            "StorageClass": item.storage_class,
+        }
+        report.add(f"{stamp} {item.size:>10} {item.storage_class:<12} {item.key}", shape)
+    report.done()
 
 
 @store.command(name="put")
@@ -157,10 +211,11 @@ def put(
         uploads = [(p, prefix + p.relative_to(source).as_posix()) for p in files]
     else:
         uploads = [(source, key + source.name if not key or key.endswith("/") else key)]
+    report = _Report(ctx, "PutObject", "Uploads")
     for path, object_key in uploads:
         guessed = content_type or mimetypes.guess_type(path.name)[0] or "binary/octet-stream"
         with path.open("rb") as body:
-            object_store.put_object(
+            written = object_store.put_object(
                 bucket,
                 object_key,
                 body,
@@ -168,7 +223,9 @@ def put(
                 tags=tag_set,
                 storage_class=storage_class,
             )
-        click.echo(f"upload: {path} to s3://{bucket}/{object_key}")
+        shape = {"Key": object_key, "ETag": f'"{written.etag}"', "VersionId": written.version_id}
+        report.add(f"upload: {path} to s3://{bucket}/{object_key}", shape)
+    report.done()
 
 
 @store.command(name="get")
@@ -206,7 +263,7 @@ def get(ctx: click.Context, source: str, dest: str | None, version_id: str | Non
         except BaseException:
             tmp.unlink(missing_ok=True)  # no half-written file left behind
             raise
-    click.echo(f"download: s3://{bucket}/{key} to {path}")
+    _tell(ctx, f"download: s3://{bucket}/{key} to {path}", head_shape(body.info), "GetObject")
 
 
 @store.command(name="head")
@@ -214,7 +271,7 @@ def get(ctx: click.Context, source: str, dest: str | None, version_id: str | Non
 @click.option("--version-id", help="A specific version.")
 @click.pass_context
 def head(ctx: click.Context, source: str, version_id: str | None) -> None:
-    """Print an object's details as JSON, in the head-object shape.
+    """Print an object's details in the head-object shape (--output, --query apply).
 
     \b
     Example:
@@ -222,7 +279,7 @@ def head(ctx: click.Context, source: str, version_id: str | None) -> None:
     """
     bucket, key = split_s3_uri(source, need_key=True, bare=True)
     info = _store(ctx).head_object(bucket, key, version_id)
-    click.echo(json.dumps(head_shape(info), indent=4, ensure_ascii=False))
+    render_result(ctx, head_shape(info), "HeadObject")
 
 
 @store.command(name="rm")
@@ -240,6 +297,9 @@ def remove(ctx: click.Context, target: str, version_id: str | None, recursive: b
     bucket, key = split_s3_uri(target, need_key=not recursive, bare=True)
     object_store = _store(ctx)
     keys = [o.key for o in object_store.list_objects(bucket, key)] if recursive else [key]
+    report = _Report(ctx, "DeleteObjects", "Deleted")
     for object_key in keys:
-        object_store.delete_object(bucket, object_key, version_id=version_id)
-        click.echo(f"delete: s3://{bucket}/{object_key}")
+        deleted = object_store.delete_object(bucket, object_key, version_id=version_id)
+        shape = {"Key": object_key, "VersionId": deleted} if deleted else {"Key": object_key}
+        report.add(f"delete: s3://{bucket}/{object_key}", shape)
+    report.done()

@@ -75,8 +75,13 @@ def key_segments(key: str) -> list[str]:
                 f"Object key {key!r} has an empty, '.' or '..' segment; "
                 "the directory store cannot hold it"
             )
-        if len(segment.encode("utf-8", "surrogatepass")) > _NAME_MAX:
-            raise S3Error("KeyTooLongError", 400, "Your key is too long")
+        size = len(segment.encode("utf-8", "surrogatepass"))
+        if size > _NAME_MAX:
+            raise bad_key(
+                f"Object key {key[:40]!r}... has a segment of {size:,} bytes between '/'s; "
+                f"the directory store keeps each segment as a file or folder name, "
+                f"at most {_NAME_MAX} bytes (S3 itself allows keys up to 1,024 bytes)"
+            )
     if segments[0] == META_DIR:
         raise bad_key(f"Object keys under {META_DIR}/ are reserved by the directory store")
     return segments

@@ -412,3 +412,13 @@ def test_nested_members_come_back_in_the_services_order(s3bo):
     assert list(job["Manifest"]) == ["Spec", "Location"]
     assert list(job["Manifest"]["Location"]) == ["ObjectArn", "ETag"]
     assert list(job["Operation"]["S3PutObjectTagging"]["TagSet"][0]) == ["Key", "Value"]
+
+
+@pytest.mark.parametrize("account", ["", "a b", "-12", "x" * 64])
+def test_an_account_id_that_is_no_host_label_is_refused(s3bo, account):
+    """As the aws CLI does: the endpoint rules refuse it before anything is sent."""
+    for command in (["list-jobs"], create_args()):
+        run = s3bo(*command, "--account-id", account)
+        assert run.exit_code == 255, run
+        assert "AccountId must only contain" in run.stderr and run.stdout == ""
+    assert s3bo("list-jobs").json == {"Jobs": []}  # nothing was created anywhere

@@ -71,3 +71,32 @@ def test_errors_are_s3bo_errors(state: Path) -> None:
 def test_every_command_has_an_example() -> None:
     for name, command in store.commands.items():
         assert command.help and "Example:" in command.help, name
+
+
+def test_every_store_command_honours_output_and_query(s3bo, tmp_path: Path) -> None:
+    """Lines like ``aws s3`` by default; the S3 API shape once --output or --query is set."""
+    source = tmp_path / "a.txt"
+    source.write_text("alpha")
+    made = s3bo("--output", "json", "store", "mb", "photos")
+    assert made.json == {"Location": "/photos"}
+    put = s3bo("store", "put", str(source), "s3://photos/in/", "--query", "Uploads[0].Key")
+    assert put.json == "in/a.txt"
+    etag = s3bo("store", "head", "s3://photos/in/a.txt", "--query", "ETag", "--output", "text")
+    assert etag.stdout == '"2c1743a391305fbf367df8e4f069f9f9"\n'
+    listed = s3bo("--output", "text", "--query", "Contents[].[Key,Size]", "store", "ls", "photos")
+    assert listed.stdout == "in/a.txt\t5\n"
+    assert s3bo("--query", "Buckets[].Name", "store", "ls").json == ["photos"]
+    out = tmp_path / "out.txt"
+    got = s3bo("store", "get", "s3://photos/in/a.txt", str(out), "--query", "ContentLength")
+    assert got.json == 5 and out.read_text() == "alpha"
+    removed = s3bo("--output", "json", "store", "rm", "s3://photos/in/a.txt")
+    assert removed.json == {"Deleted": [{"Key": "in/a.txt"}]}
+    assert s3bo("store", "ls", "photos").stdout == ""
+    plain = s3bo("store", "mb", "more")
+    assert plain.stdout == "make_bucket: more\n"
+
+
+def test_a_bad_query_on_a_store_command_is_a_usage_error(s3bo) -> None:
+    s3bo("store", "mb", "photos")
+    run = s3bo("store", "ls", "--query", "Contents[", "photos")
+    assert run.exit_code == 252 and "--query" in run.stderr

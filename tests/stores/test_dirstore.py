@@ -329,3 +329,17 @@ def test_processes_tagging_different_objects(ds: DirStore, root: Path) -> None:
     for key in keys:
         assert ds.get_object_tagging("data", key)["key"] == key
     assert not list((root / "data/.s3bo/tmp").iterdir())
+
+
+def test_a_long_key_is_limited_by_its_segments_not_its_length(ds: DirStore) -> None:
+    """S3 allows 1,024 bytes; a folder on disk allows 255 per segment: say which limit."""
+    long_key = "/".join(["s" * 200] * 5)[:1024]
+    ds.put_object("data", long_key, b"x")
+    assert ds.head_object("data", long_key).size == 1
+    with pytest.raises(S3Error) as exc:
+        ds.put_object("data", "k" * 1024, b"x")
+    assert (exc.value.code, exc.value.http_status) == ("InvalidArgument", 400)
+    assert "1,024 bytes" in exc.value.message and "at most 255 bytes" in exc.value.message
+    with pytest.raises(S3Error) as exc:
+        ds.put_object("data", "k" * 1025, b"x")
+    assert exc.value.code == "KeyTooLongError"  # S3's own limit, checked first
