@@ -1,14 +1,21 @@
-"""Verify AWS Signature Version 4 ``Authorization`` headers against one key pair."""
+"""Verify AWS Signature Version 4 ``Authorization`` headers against one key pair.
+
+The expected signature is computed by botocore's own S3 signer (the code the
+aws CLI and boto3 signed the request with) over the request as received; this
+module only reads the header, checks the key id, the dates and the scope, and
+compares.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from urllib.parse import parse_qsl, quote
+from hashlib import sha256
+from typing import Any, NamedTuple
+from urllib.parse import parse_qsl
 
 from s3bo_cli.errors import ServiceError
 
@@ -38,36 +45,38 @@ class Credentials:
     secret_access_key: str
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+class Authorization(NamedTuple):
+    """A SigV4 ``Authorization`` header, read but not yet verified."""
+
+    key_id: str
+    date: str
+    region: str
+    service: str
+    signed_headers: list[str]
+    signature: str
 
 
-def _hmac(key: bytes, text: str) -> bytes:
-    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
-
-
-def canonical_query(query: str) -> str:
-    """Query parameters decoded, re-encoded the SigV4 way and sorted."""
-    pairs = parse_qsl(query, keep_blank_values=True)
-    encoded = sorted((quote(k, safe="-_.~"), quote(v, safe="-_.~")) for k, v in pairs)
-    return "&".join(f"{k}={v}" for k, v in encoded)
-
-
-def canonical_request(
-    *,
-    method: str,
-    path: str,
-    query: str,
-    headers: Mapping[str, str],
-    signed: list[str],
-    payload_hash: str,
-) -> str:
-    """The SigV4 canonical request (S3 flavour: the path is used as sent, not re-encoded)."""
-    lowered = {key.lower(): value for key, value in headers.items()}
-    lines = [f"{name}:{' '.join(lowered.get(name, '').split())}" for name in signed]
-    return "\n".join(
-        [method, path or "/", canonical_query(query), *lines, "", ";".join(signed), payload_hash]
-    )
+def authorization(headers: Mapping[str, str]) -> Authorization | None:
+    """The request's SigV4 header, None when it has none, or a 400 when it is malformed."""
+    header = _lowered(headers).get("authorization")
+    if not header:
+        return None
+    match = _AUTH_RE.match(header.strip())
+    if not match:
+        raise AuthError(
+            "AuthorizationHeaderMalformed",
+            f"The authorization header is malformed; expected {ALGORITHM} "
+            "Credential=..., SignedHeaders=..., Signature=...",
+            http_status=400,
+        )
+    scope = match["credential"].split("/")
+    if len(scope) != 5 or scope[4] != "aws4_request":
+        raise AuthError(
+            "AuthorizationHeaderMalformed", "The credential scope is malformed", http_status=400
+        )
+    key_id, date, region, service, _ = scope
+    signed = match["signed"].lower().split(";")
+    return Authorization(key_id, date, region, service, signed, match["signature"].lower())
 
 
 def verify(
@@ -80,60 +89,105 @@ def verify(
     body: bytes,
     now: datetime | None = None,
 ) -> None:
-    """Return when the request is signed with ``creds``; raise :class:`AuthError` otherwise."""
-    lowered = {key.lower(): value for key, value in headers.items()}
-    header = lowered.get("authorization")
-    if not header:
+    """Return when the request is signed with ``creds``; raise :class:`AuthError` otherwise.
+
+    ``path`` and ``query`` are as received (still URL-encoded); ``headers`` has
+    each name once (repeated headers joined with commas).
+    """
+    auth = authorization(headers)
+    if auth is None:
         raise AuthError("AccessDenied", "Access Denied: the request is not signed")
-    match = _AUTH_RE.match(header.strip())
-    if not match:
-        raise AuthError(
-            "AuthorizationHeaderMalformed",
-            f"The authorization header is malformed; expected {ALGORITHM} "
-            "Credential=..., SignedHeaders=..., Signature=...",
-            http_status=400,
-        )
-    scope_parts = match["credential"].split("/")
-    if len(scope_parts) != 5 or scope_parts[4] != "aws4_request":
-        raise AuthError(
-            "AuthorizationHeaderMalformed", "The credential scope is malformed", http_status=400
-        )
-    key_id, date, region, service, _ = scope_parts
-    if not hmac.compare_digest(key_id, creds.access_key_id):
+    if not hmac.compare_digest(auth.key_id, creds.access_key_id):
         raise AuthError(
             "InvalidAccessKeyId",
             "The AWS Access Key Id you provided does not exist in our records.",
         )
+    lowered = _lowered(headers)
     amz_date = lowered.get("x-amz-date", "")
-    _check_clock(amz_date, date, now or datetime.now(timezone.utc))
-    payload_hash = lowered.get("x-amz-content-sha256") or _sha256(body)
-    if payload_hash != "UNSIGNED-PAYLOAD" and payload_hash != _sha256(body):
+    _check_clock(amz_date, auth.date, now or datetime.now(timezone.utc))
+    payload_hash = lowered.get("x-amz-content-sha256")
+    if payload_hash not in (None, "UNSIGNED-PAYLOAD") and payload_hash != sha256(body).hexdigest():
         raise AuthError(
             "XAmzContentSHA256Mismatch",
             "The provided 'x-amz-content-sha256' header does not match what was computed.",
             http_status=400,
         )
-    signed = match["signed"].lower().split(";")
-    request = canonical_request(
-        method=method,
-        path=path,
-        query=query,
-        headers=lowered,
-        signed=signed,
-        payload_hash=payload_hash,
-    )
-    scope = "/".join(scope_parts[1:])
-    to_sign = "\n".join([ALGORITHM, amz_date, scope, _sha256(request.encode("utf-8"))])
-    key = ("AWS4" + creds.secret_access_key).encode("utf-8")
-    for part in (date, region, service, "aws4_request"):
-        key = _hmac(key, part)
-    expected = hmac.new(key, to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, match["signature"].lower()):
+    expected = _signature(creds, auth, method, path, query, lowered, body, amz_date)
+    if not hmac.compare_digest(expected, auth.signature):
         raise AuthError(
             "SignatureDoesNotMatch",
             "The request signature we calculated does not match the signature you provided. "
             "Check your key and signing method.",
         )
+
+
+def _signature(
+    creds: Credentials,
+    auth: Authorization,
+    method: str,
+    path: str,
+    query: str,
+    lowered: Mapping[str, str],
+    body: bytes,
+    amz_date: str,
+) -> str:
+    """The signature botocore's S3 signer gives the request as received."""
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials as BotoCredentials
+
+    # The query is decoded here and re-encoded by the signer, as it encodes a
+    # client's parameters; the path is signed as sent (S3 does not normalize it).
+    request = AWSRequest(
+        method=method.upper(),
+        url=f"http://{lowered.get('host') or 'localhost'}{path or '/'}",
+        data=body,
+        params=parse_qsl(query, keep_blank_values=True),
+        headers={name: lowered.get(name, "") for name in auth.signed_headers},
+    )
+    request.context["timestamp"] = amz_date
+    signer = _signer_class()(
+        BotoCredentials(creds.access_key_id, creds.secret_access_key),
+        auth.service,
+        auth.region,
+        auth.signed_headers,
+    )
+    canonical = signer.canonical_request(request)
+    return str(signer.signature(signer.string_to_sign(request, canonical), request))
+
+
+_SIGNER: Any = None
+
+
+def _signer_class() -> Any:
+    """botocore's ``S3SigV4Auth``, told which headers the client chose to sign.
+
+    botocore picks the headers itself when it signs (all but a few); a verifier
+    must use the client's ``SignedHeaders`` list instead, whatever client sent it.
+    """
+    global _SIGNER
+    if _SIGNER is None:
+        from botocore.auth import S3SigV4Auth
+        from botocore.awsrequest import HTTPHeaders
+
+        class ReceivedRequestSigner(S3SigV4Auth):
+            def __init__(
+                self, credentials: Any, service: str, region: str, signed: list[str]
+            ) -> None:
+                super().__init__(credentials, service, region)
+                self._signed = signed
+
+            def headers_to_sign(self, request: Any) -> Any:
+                chosen = HTTPHeaders()
+                for name in self._signed:
+                    chosen[name] = request.headers.get(name, "")
+                return chosen
+
+        _SIGNER = ReceivedRequestSigner
+    return _SIGNER
+
+
+def _lowered(headers: Mapping[str, str]) -> dict[str, str]:
+    return {key.lower(): value for key, value in headers.items()}
 
 
 def _check_clock(amz_date: str, scope_date: str, now: datetime) -> None:
