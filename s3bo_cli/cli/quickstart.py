@@ -13,15 +13,26 @@ from s3bo_cli.cli.context import AppContext, pass_app
 from s3bo_cli.errors import UsageError
 
 DATA, MANIFESTS, REPORTS = "demo-photos", "demo-manifests", "demo-reports"
+#: Manifest keys left without an object, so that the report shows failed tasks.
+PLANTED_MISSING = 2
 
 
 @click.command("quickstart")
-@click.option("--objects", type=click.IntRange(1, 100_000), default=25, show_default=True)
+@click.option(
+    "--objects",
+    type=click.IntRange(3, 100_000),
+    default=25,
+    show_default=True,
+    help=f"Tasks in the demo job: as many keys in its manifest, {PLANTED_MISSING} of them "
+    "missing on purpose.",
+)
 @pass_app
 def quickstart(app: AppContext, objects: int) -> None:
     """Create demo objects, tag them all with a local job, and show the result.
 
-    Everything lives in the state directory (objects under its buckets/
+    The manifest also lists two keys that do not exist, on purpose: their
+    tasks fail, as a missing object does on AWS, so that `s3bo report` has
+    failures to show. Everything lives in the state directory (objects under its buckets/
     folder), so you can look at the files, the tags and the completion report
     with ordinary tools afterwards.
 
@@ -38,11 +49,11 @@ def quickstart(app: AppContext, objects: int) -> None:
     for bucket in (DATA, MANIFESTS, REPORTS):
         if not store.bucket_exists(bucket):
             store.create_bucket(bucket)
-    keys = [f"photos/img-{i:05d}.jpg" for i in range(objects)]
+    keys = [f"photos/img-{i:05d}.jpg" for i in range(objects - PLANTED_MISSING)]
     for key in keys:
         store.put_object(DATA, key, f"pixels of {key}\n".encode())
-    # Two keys that do not exist show how failed tasks are reported.
-    rows = [f"{DATA},{key}" for key in [*keys, "photos/missing-1.jpg", "photos/missing-2.jpg"]]
+    missing = [f"photos/missing-{n}.jpg" for n in range(1, PLANTED_MISSING + 1)]
+    rows = [f"{DATA},{key}" for key in [*keys, *missing]]
     body = ("\n".join(rows) + "\n").encode()
     store.put_object(MANIFESTS, "quickstart.csv", body)
     manifest = {
@@ -70,18 +81,29 @@ def quickstart(app: AppContext, objects: int) -> None:
         "ClientRequestToken": str(uuid.uuid4()),
     }
     job_id = app.call("CreateJob", request)["JobId"]
+    click.echo(
+        f"created {len(keys)} demo objects in s3://{DATA}/photos/ and a manifest of "
+        f"{objects} keys: {PLANTED_MISSING} of them do not exist, on purpose, so that their "
+        "tasks fail and the report shows why",
+        err=True,
+    )
     click.echo(f"created job {job_id}; running it ...", err=True)
     _run_until_done(app, job_id)
     result = app.call("DescribeJob", {"AccountId": request["AccountId"], "JobId": job_id})
     app.render(result, operation="DescribeJob")
     folder = app.settings.buckets_dir / REPORTS / "quickstart" / f"job-{job_id}"
+    summary = result["Job"].get("ProgressSummary") or {}
     click.echo(
         "\n".join(
             [
                 "",
+                f"tasks:    {summary.get('TotalNumberOfTasks', 0)}: "
+                f"{summary.get('NumberOfTasksSucceeded', 0)} tagged, "
+                f"{summary.get('NumberOfTasksFailed', 0)} failed (the missing keys, on purpose)",
                 f"objects:  {app.settings.buckets_dir / DATA}",
                 f"report:   {folder / 'manifest.json'}",
-                "next:     s3bo list-jobs",
+                f"next:     s3bo report {job_id}      # the failures, by error",
+                "          s3bo list-jobs",
                 f"          s3bo describe-job --job-id {job_id}",
                 f"          s3bo store head s3://{DATA}/{keys[0]}",
             ]
