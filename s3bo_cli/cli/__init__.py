@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import Any
 
@@ -145,6 +146,10 @@ class RootGroup(click.Group):
             ctx.exit(ExitCode.OTHER)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
+        if "_S3BO_COMPLETE" in os.environ:  # the shell asks for completions
+            from s3bo_cli.cli.shellcomplete import register
+
+            register()
         kwargs["standalone_mode"] = False
         kwargs.setdefault("prog_name", "s3bo")
         try:

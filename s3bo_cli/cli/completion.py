@@ -12,7 +12,9 @@ def completion_script(shell: str) -> str:
     from click.shell_completion import get_completion_class
 
     from s3bo_cli.cli import cli
+    from s3bo_cli.cli.shellcomplete import register
 
+    register()
     cls = get_completion_class(shell)
     assert cls is not None
     return cls(cli, {}, "s3bo", "_S3BO_COMPLETE").source()
@@ -23,8 +25,9 @@ def completion_script(shell: str) -> str:
 def completion(shell: str) -> None:
     """Print the completion script for SHELL.
 
-    Completes commands, options, statuses, output formats and job ids from
-    the state directory.
+    Completes commands, options (the global ones after a command too),
+    statuses, output formats, job ids from the state directory, and file
+    names (file arguments, and file:// in structure options).
 
     \b
     Example:

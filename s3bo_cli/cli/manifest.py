@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from s3bo_cli.cli.context import AppContext, pass_app
+from s3bo_cli.cli.shellcomplete import complete_files
 from s3bo_cli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def _file_lines(path: str) -> Iterator[bytes]:
 
 
 @manifest.command("lint")
-@click.argument("source", metavar="FILE|s3://BUCKET/KEY|-")
+@click.argument("source", metavar="FILE|s3://BUCKET/KEY|-", shell_complete=complete_files)
 @click.option(
     "--fields",
     default="Bucket,Key",
@@ -103,6 +104,7 @@ def lint(app: AppContext, source: str, fields: str, max_findings: int, strict: b
     "--output-location",
     required=True,
     metavar="s3://BUCKET/KEY|FILE|-",
+    shell_complete=complete_files,
     help="Where to write the manifest.",
 )
 @click.option("--suffix", "suffixes", multiple=True, help="Only keys ending so (repeatable).")

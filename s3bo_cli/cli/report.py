@@ -6,6 +6,7 @@ import click
 
 from s3bo_cli.cli.context import AppContext, pass_app
 from s3bo_cli.cli.options import account_id_option, complete_job_ids
+from s3bo_cli.cli.shellcomplete import complete_files
 
 
 @click.command("report")
@@ -14,6 +15,7 @@ from s3bo_cli.cli.options import account_id_option, complete_job_ids
 @click.option(
     "--failed-keys",
     metavar="FILE|-",
+    shell_complete=complete_files,
     help="Also write the failed tasks as a CSV manifest (Bucket,Key[,VersionId], keys "
     "URL-encoded as in the report). With '-' the manifest goes to stdout instead of "
     "the summary.",

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from s3bo_cli import config
+from s3bo_cli.cli.shellcomplete import complete_files
 from s3bo_cli.config import Settings
 from s3bo_cli.errors import UsageError
 from s3bo_cli.model.arns import split_s3_uri
@@ -230,7 +231,7 @@ def put(
 
 @store.command(name="get")
 @click.argument("source")
-@click.argument("dest", required=False)
+@click.argument("dest", required=False, shell_complete=complete_files)
 @click.option("--version-id", help="A specific version.")
 @click.pass_context
 def get(ctx: click.Context, source: str, dest: str | None, version_id: str | None) -> None:
