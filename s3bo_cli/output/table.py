@@ -240,7 +240,7 @@ def get_job_tagging(result: dict[str, Any], width: int = 0) -> list[RenderableTy
 
 def dry_run_plan(result: dict[str, Any], width: int = 0) -> list[RenderableType]:
     """`create-job --dry-run`: the planner's own summary lines, under a title."""
-    from s3bo_cli.dryrun import render_plan_lines
+    from s3bo_cli.output.plan import render_plan_lines
 
     failures = result.get("LikelyFailureCounts") or {}
     title = Text("Dry run: no job was created", style="bold")

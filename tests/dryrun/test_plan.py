@@ -12,6 +12,7 @@ import pytest
 from s3bo_cli import clock, dryrun
 from s3bo_cli.config import Settings
 from s3bo_cli.errors import ServiceError
+from s3bo_cli.output.plan import money, render_plan_lines
 from s3bo_cli.pricing import GIB
 from s3bo_cli.stores.base import MAX_COPY_SIZE, ObjectInfo, ObjectLock
 from s3bo_cli.stores.dirstore import DirStore
@@ -330,7 +331,7 @@ def test_version_ids_are_kept_and_plain_lines_summarise_the_plan(store, plan):
         "Key": "a",
         "VersionId": written.version_id,
     }
-    lines = dryrun.render_plan_lines(result)
+    lines = render_plan_lines(result)
     text = "\n".join(lines)
     assert lines[0] == "Operation:        S3PutObjectTagging"
     assert "Tasks:            2" in text
@@ -350,7 +351,7 @@ def test_version_ids_are_kept_and_plain_lines_summarise_the_plan(store, plan):
     ],
 )
 def test_money(value, text):
-    assert dryrun.money(value) == text
+    assert money(value) == text
 
 
 def test_a_versioned_row_without_a_version_is_a_likely_failure(s3bo, state_dir):
