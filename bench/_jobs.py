@@ -60,12 +60,12 @@ def finished_job(backend: Any) -> dict[str, Any]:
 
 def run_tagging_job(settings: Any, manifest: bytes, *, concurrency: int, report: bool) -> float:
     """Create the job and run the engine in this process; seconds it took."""
-    from s3bo_cli.engine.runner import RunLimits
+    from s3bo_cli.engine.settings import EngineSettings
     from s3bo_cli.engine.worker import Worker
 
     backend = create_tagging_job(settings, manifest, report=report)
     start = time.perf_counter()
-    Worker(settings.state_dir, limits=RunLimits(concurrency=concurrency)).run(burst=True)
+    Worker(settings.state_dir, settings=EngineSettings(concurrency=concurrency)).run(burst=True)
     elapsed = time.perf_counter() - start
     job = finished_job(backend)
     count = manifest.count(b"\n")

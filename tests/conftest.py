@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -130,6 +131,12 @@ def make_job(s3bo: Callable[..., Run]) -> Callable[..., str]:
 # -- the local engine, for tests that run jobs ------------------------------------------
 
 
+def sigint_default() -> None:
+    """``preexec_fn`` for a child that must take Ctrl-C: it inherits an ignored SIGINT
+    when the suite runs from a shell that ignores it (Python then installs no handler)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture
 def store(state_dir: Path):
     """The DirStore the local backend uses by default (<state-dir>/buckets)."""
@@ -139,27 +146,35 @@ def store(state_dir: Path):
 
 
 @pytest.fixture
-def run_worker(state_dir: Path) -> Callable[..., int]:
-    """Run the engine in this process until nothing is runnable (burst mode)."""
+def engine_settings() -> dict[str, Any]:
+    """Fields of the EngineSettings that ``run_worker`` uses (tests may change them)."""
+    return {}
+
+
+@pytest.fixture
+def run_worker(state_dir: Path, engine_settings: dict[str, Any]) -> Callable[..., int]:
+    """Run the engine in this process until nothing is runnable (burst mode); webhooks
+    go through the process's notifier, as from the CLI."""
 
     def run(concurrency: int = 4) -> int:
-        from s3bo_cli.engine.runner import RunLimits
+        from s3bo_cli.engine.notify import default_notifier
+        from s3bo_cli.engine.settings import EngineSettings
         from s3bo_cli.engine.worker import Worker
 
-        return Worker(state_dir, limits=RunLimits(concurrency=concurrency)).run(burst=True)
+        settings = EngineSettings(**{"concurrency": concurrency, **engine_settings})
+        return Worker(state_dir, settings=settings, notifier=default_notifier()).run(burst=True)
 
     return run
 
 
 @pytest.fixture
-def act_at_task(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+def act_at_task(engine_settings: dict[str, Any]) -> Callable[..., None]:
     """Run ``action`` once, from inside the ``n``th task to start (as another shell would).
 
     Checkpoints and pre-emption scans then happen at every chance, so the engine
     notices what ``action`` did at the next task, whatever the timing.
     """
     from s3bo_cli import ops
-    from s3bo_cli.engine import runner, worker
 
     def install(n: int, action: Callable[[], Any]) -> None:
         real = ops.get("S3PutObjectTagging")
@@ -171,9 +186,9 @@ def act_at_task(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
                 action()
             return real(ctx, entry)
 
-        monkeypatch.setattr(ops, "get", lambda name: tagging)
-        monkeypatch.setattr(runner, "CHECKPOINT_SECONDS", 0.0)
-        monkeypatch.setattr(worker, "SCAN_INTERVAL", 0.0)
+        engine_settings.update(
+            operations=lambda name: tagging, checkpoint_seconds=0.0, scan_interval=0.0
+        )
 
     return install
 

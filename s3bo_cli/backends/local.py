@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from s3bo_cli import apimodel, validation
 from s3bo_cli.config import LOCAL_DEFAULT_ACCOUNT, Settings
@@ -10,6 +10,9 @@ from s3bo_cli.engine.jobstore import JobStore
 from s3bo_cli.engine.service import JobService
 from s3bo_cli.errors import S3boError
 from s3bo_cli.state.layout import Namespace
+
+if TYPE_CHECKING:
+    from s3bo_cli.engine.lifecycle import StatusListener
 
 _METHODS = {
     "CreateJob": JobService.create_job,
@@ -28,9 +31,21 @@ class LocalBackend:
 
     name = "local"
 
-    def __init__(self, settings: Settings, *, autostart: bool = True) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        autostart: bool = True,
+        notifier: StatusListener | None = None,
+    ) -> None:
         self.settings = settings
         self.autostart = autostart
+        if notifier is None:
+            from s3bo_cli.engine.notify import default_notifier
+
+            notifier = default_notifier()
+        #: Told of the status changes this process makes (webhooks).
+        self.notifier = notifier
 
     @property
     def default_account_id(self) -> str:
@@ -55,7 +70,9 @@ class LocalBackend:
             "state_dir": str(self.settings.state_dir.resolve()),  # e.g. for lambda.toml
             **(engine or {}),
         }
-        return JobService(JobStore(self.namespace(account_id)), engine_defaults=defaults)
+        return JobService(
+            JobStore(self.namespace(account_id)), engine_defaults=defaults, notifier=self.notifier
+        )
 
     def regions(self, account_id: str) -> list[str]:
         """Every region that has jobs for ``account_id`` in this state directory."""
@@ -65,17 +82,22 @@ class LocalBackend:
     def for_region(self, region: str) -> LocalBackend:
         import dataclasses
 
-        return LocalBackend(dataclasses.replace(self.settings, region=region), autostart=False)
+        return LocalBackend(
+            dataclasses.replace(self.settings, region=region),
+            autostart=False,
+            notifier=self.notifier,
+        )
 
     def control(self, action: str, account_id: str, job_id: str) -> dict[str, Any]:
         """``pause`` or ``resume`` a job (local engine only)."""
         from s3bo_cli.engine import control
+        from s3bo_cli.engine.lifecycle import Lifecycle
 
-        jobs = JobStore(self.namespace(account_id))
+        lifecycle = Lifecycle(JobStore(self.namespace(account_id)), notifier=self.notifier)
         result = (
-            control.pause_job(jobs, job_id)
+            control.pause_job(lifecycle, job_id)
             if action == "pause"
-            else control.resume_job(jobs, job_id)
+            else control.resume_job(lifecycle, job_id)
         )
         if self.autostart and action == "resume":
             from s3bo_cli.engine.autostart import ensure_worker

@@ -114,10 +114,11 @@ def quickstart(app: AppContext, objects: int) -> None:
 
 def _run_until_done(app: AppContext, job_id: str) -> None:
     """Run the engine here; if a background worker has the job, wait for it instead."""
+    from s3bo_cli.engine.notify import default_notifier
     from s3bo_cli.engine.worker import Worker, WorkerBusy
 
     with contextlib.suppress(WorkerBusy):  # a background worker already has it
-        Worker(app.settings.state_dir).run(burst=True)
+        Worker(app.settings.state_dir, notifier=default_notifier()).run(burst=True)
     request = {"AccountId": app.account_id(), "JobId": job_id}
     while app.call("DescribeJob", request)["Job"]["Status"] not in (
         "Complete",

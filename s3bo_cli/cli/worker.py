@@ -62,14 +62,16 @@ def worker(
       s3bo worker --status           # is one running, and with which settings
     """
     from s3bo_cli.engine.autostart import running_settings
-    from s3bo_cli.engine.runner import RunLimits
+    from s3bo_cli.engine.notify import default_notifier
+    from s3bo_cli.engine.settings import EngineSettings
     from s3bo_cli.engine.worker import Worker, WorkerBusy
 
     settings = app.settings
     state_dir = settings.state_dir
-    limits = RunLimits(
+    limits = EngineSettings(
         concurrency=concurrency or settings.concurrency,
         max_in_flight=max_in_flight or settings.max_in_flight,
+        idle_timeout=idle_timeout,
     )
     if show_status:
         running = running_settings(state_dir)
@@ -84,7 +86,7 @@ def worker(
         for key, value in shown.items():
             click.echo(f"  {key:<14} {value}")
         return
-    engine = Worker(state_dir, limits=limits, idle_timeout=idle_timeout)
+    engine = Worker(state_dir, settings=limits, notifier=default_notifier())
     try:
         engine.run(burst=burst)
     except WorkerBusy as exc:

@@ -12,35 +12,34 @@ from datetime import timedelta
 from typing import Any
 
 from s3bo_cli import clock
-from s3bo_cli.engine.jobstore import JobStore
-from s3bo_cli.engine.states import TERMINAL, JobStatus, transition
+from s3bo_cli.engine.lifecycle import Lifecycle
+from s3bo_cli.engine.states import TERMINAL, JobStatus
 from s3bo_cli.errors import JobStatusException
 
 S = JobStatus
 PAUSABLE = frozenset({S.READY, S.ACTIVE, S.PAUSING, S.PAUSED})
 
 
-def pause_job(jobs: JobStore, job_id: str) -> dict[str, Any]:
+def pause_job(lifecycle: Lifecycle, job_id: str) -> dict[str, Any]:
     """Hold a job; returns ``{"JobId", "Status"}``."""
-    with jobs.update(job_id) as record:
-        job = record["job"]
-        status = JobStatus(job["Status"])
+    with lifecycle.edit(job_id) as edit:
+        job, status = edit.job, edit.status
         if status not in PAUSABLE:
             raise JobStatusException(
                 f"Job {job_id} is in status {status}; only Ready, Active or Paused jobs can "
                 "be paused"
             )
-        record["engine"]["user_paused"] = True
+        edit.engine["user_paused"] = True
         if status is S.ACTIVE:
-            transition(job, S.PAUSING, now=clock.now_iso())  # the runner finishes the move
+            edit.move(S.PAUSING)  # the runner finishes the move
         elif status is S.READY:
-            transition(job, S.PAUSED, now=clock.now_iso())
+            edit.move(S.PAUSED)
         return {"JobId": job_id, "Status": job["Status"]}
 
 
-def resume_job(jobs: JobStore, job_id: str) -> dict[str, Any]:
+def resume_job(lifecycle: Lifecycle, job_id: str) -> dict[str, Any]:
     """Release a job held by :func:`pause_job`."""
-    with jobs.update(job_id) as record:
+    with lifecycle.jobs.update(job_id) as record:
         job = record["job"]
         if not record["engine"].get("user_paused"):
             raise JobStatusException(f"Job {job_id} was not paused by a user (s3bo pause)")

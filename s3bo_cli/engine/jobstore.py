@@ -101,7 +101,7 @@ class JobStore:
                 "engine": engine or {},
             }
             write_json(self.ns.job_file(job_id), record)
-            self._event(job, "JobCreated")
+            self.event(job, "JobCreated")
             return job_id, True
 
     # -- reading ----------------------------------------------------------------
@@ -139,22 +139,31 @@ class JobStore:
 
     @contextmanager
     def update(self, job_id: str) -> Iterator[dict[str, Any]]:
-        """Hold the job's lock, yield its record, and write it back if no error."""
+        """Hold the job's lock, yield its record, and write it back if no error.
+
+        For everything but the status: a status changes only through
+        ``engine.lifecycle``, which logs and announces it.
+        """
         if not self.ns.job_file(job_id).exists():
             raise not_found(job_id)
         with _lock(self.ns.job_lock(job_id)):
             record = self.load(job_id)
             before = record["job"]["Status"]
             yield record
-            write_json(self.ns.job_file(job_id), record)
             if record["job"]["Status"] != before:
-                self._event(record["job"], "JobStatusChanged")
+                raise RuntimeError(f"job {job_id}: status changed outside engine.lifecycle")
+            self.save(record)
+
+    def save(self, record: dict[str, Any]) -> None:
+        """Write a job's record (the caller holds the job's lock)."""
+        write_json(self.ns.job_file(record["job"]["JobId"]), record)
 
     @property
     def events_file(self) -> Path:
         return self.ns.root / events.EVENTS_FILE
 
-    def _event(self, job: dict[str, Any], name: str) -> None:
+    def event(self, job: dict[str, Any], name: str) -> None:
+        """Append a JobCreated or JobStatusChanged event for ``job``."""
         event = events.status_event(
             job,
             name=name,

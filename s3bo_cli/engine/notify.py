@@ -6,10 +6,11 @@ JSON, in the EventBridge envelope, from a background thread (bounded retries wit
 back-off; it never holds up tasks).
 
 Webhook delivery follows the namespace's ``events.jsonl`` with a cursor
-(``notify-cursor.json``), so events the CLI writes (JobCreated, a
-confirmation, a cancellation) go out too, the next time the worker changes
-a job's status in that namespace; an event not delivered before the worker
-exits is sent by the next worker (at least once; ``id`` is stable).
+(``notify-cursor.json``, read and advanced under ``notify.lock`` so that the
+CLI and the worker never send one event twice): every process that changes a
+job's status (the worker, a CLI command, ``s3bo serve``) delivers what is new
+right after the change, JobCreated included. An event not delivered before its
+process exits is sent with the next change (at least once; ``id`` is stable).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from s3bo_cli.state.layout import Namespace
 
 NOTIFY_URL_TAG = "s3bo:notify-url"
 CURSOR_FILE = "notify-cursor.json"
+LOCK_FILE = "notify.lock"
 STATUS_EVENTS = frozenset({"JobCreated", "JobStatusChanged"})
 
 #: Seconds to wait before each retry of a webhook POST (so 4 attempts in all).
@@ -123,6 +125,13 @@ class Notifier:
 
 def deliver(ns: Namespace) -> None:
     """POST the namespace's status events not yet delivered to their jobs' webhooks."""
+    from filelock import FileLock
+
+    with FileLock(str(ns.root / LOCK_FILE)):
+        _deliver_new(ns)
+
+
+def _deliver_new(ns: Namespace) -> None:
     cursor = ns.root / CURSOR_FILE
     try:
         offset = int(read_json(cursor, kind="notify-cursor").get("offset", 0))
@@ -162,4 +171,13 @@ def _send(url: str, event: dict[str, Any]) -> None:
         logs.get().warning("webhook %s: event %s not delivered: %s", url, event.get("eventID"), exc)
 
 
-NOTIFIER = Notifier()
+_default: Notifier | None = None
+
+
+def default_notifier() -> Notifier:
+    """The process's notifier, for the front ends (commands, the server, the worker
+    command) to give the engine; engine code takes it as a parameter."""
+    global _default
+    if _default is None:
+        _default = Notifier()
+    return _default

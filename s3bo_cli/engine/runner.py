@@ -1,7 +1,7 @@
 """Runs one job through its life cycle: prepare, run tasks, finish.
 
-Every status change happens under the job's lock and through
-``states.transition``; a status the user changed meanwhile (a cancellation)
+Every status change goes through ``engine.lifecycle`` (under the job's lock,
+logged and announced); a status the user changed meanwhile (a cancellation)
 always wins over what the runner was about to do.
 """
 
@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from s3bo_cli import clock, logs, ops
-from s3bo_cli.config import WORKER_SETTINGS
-from s3bo_cli.engine import dataevents, manifests, notify, reports
+from s3bo_cli.engine import dataevents, manifests, reports
 from s3bo_cli.engine.control import confirmation_expired, is_held
-from s3bo_cli.engine.inflight import SlotPool
 from s3bo_cli.engine.jobstore import JobStore
 from s3bo_cli.engine.lease import JobLease
+from s3bo_cli.engine.lifecycle import (
+    Lifecycle,
+    StatusListener,
+    bank_active_time,
+    start_active_clock,
+)
 from s3bo_cli.engine.manifests.source import ManifestError
-from s3bo_cli.engine.states import JobStatus, transition
+from s3bo_cli.engine.settings import EngineSettings
+from s3bo_cli.engine.states import JobStatus
 from s3bo_cli.engine.tasklog import FAILED, SUCCEEDED, Progress, TaskLog, TaskResult
 from s3bo_cli.engine.taskpool import TaskPool
 from s3bo_cli.errors import S3Error
@@ -34,31 +38,6 @@ S = JobStatus
 THRESHOLD_MIN_TASKS = 1000
 #: ... a failed fraction above this fails the job.
 THRESHOLD_FRACTION = 0.5
-CHECKPOINT_SECONDS = 0.2
-
-
-@dataclass(frozen=True)
-class RunLimits:
-    """How the worker runs tasks (the failure threshold is a per-job engine setting).
-
-    ``concurrency`` is the fixed number of tasks at once on a local DirStore, where
-    more would only queue on the disk; ``max_in_flight`` is the ceiling on S3
-    endpoints, where the number in flight starts at half of it and adapts.
-    """
-
-    concurrency: int = WORKER_SETTINGS["concurrency"][3]
-    max_in_flight: int = WORKER_SETTINGS["max_in_flight"][3]
-
-    def as_dict(self) -> dict[str, int]:
-        """The settings by their config names (for `s3bo worker --status`)."""
-        return {"max_in_flight": self.max_in_flight, "concurrency": self.concurrency}
-
-    def slots(self, *, remote: bool) -> SlotPool:
-        """A fresh slot pool for one job's tasks on a remote or local store."""
-        if remote:
-            ceiling = max(1, self.max_in_flight)
-            return SlotPool(max(1, ceiling // 2), ceiling=ceiling)
-        return SlotPool(max(1, self.concurrency), adaptive=False)
 
 
 class JobRunner:
@@ -70,14 +49,16 @@ class JobRunner:
         job_id: str,
         *,
         open_store: Callable[[dict[str, Any]], ObjectStore],
-        limits: RunLimits | None = None,
+        settings: EngineSettings | None = None,
+        notifier: StatusListener | None = None,
         should_yield: Callable[[dict[str, Any]], str | None] = lambda job: None,
         now: Callable[[], str] = clock.now_iso,
     ) -> None:
         self.jobs = jobs
         self.job_id = job_id
         self.open_store = open_store
-        self.limits = limits or RunLimits()
+        self.settings = settings or EngineSettings()
+        self.lifecycle = Lifecycle(jobs, notifier=notifier, now=now)
         self.should_yield = should_yield
         self.now = now
         self.log = TaskLog(jobs.ns.job_dir(job_id))
@@ -92,28 +73,7 @@ class JobRunner:
         *targets: JobStatus,
         change: Callable[[dict[str, Any]], None] | None = None,
     ) -> dict[str, Any] | None:
-        """If the job is still in ``expected``: apply ``change``, then each target in turn.
-
-        Each step is its own locked write, so every status is seen (and logged) on
-        the way: Active, Pausing, Paused. Returns the last record, or None when
-        the job had left ``expected`` (a user's cancellation wins).
-        """
-        record = None
-        allowed = expected
-        for step, target in enumerate(targets or (None,)):
-            with self.jobs.update(self.job_id) as current:
-                job = current["job"]
-                if JobStatus(job["Status"]) not in allowed:
-                    return record
-                if step == 0 and change is not None:
-                    change(current)
-                if target is not None:
-                    transition(job, target, now=self.now())
-                    allowed = {target}
-                record = current
-            if target is not None:  # after the event is logged: webhooks, if any
-                notify.NOTIFIER.status_changed(self.jobs.ns, current)
-        return record
+        return self.lifecycle.move(self.job_id, expected, *targets, change=change)
 
     def _fail_reason(self, code: str, reason: str) -> Callable[[dict[str, Any]], None]:
         def change(record: dict[str, Any]) -> None:
@@ -159,7 +119,7 @@ class JobRunner:
     def _task_store(self, record: dict[str, Any]) -> ObjectStore:
         """The store for the tasks' requests: a connection for each request in flight."""
         spec = record.get("engine", {}).get("store", {})
-        return self.open_store({**spec, "in_flight": self.limits.max_in_flight})
+        return self.open_store({**spec, "in_flight": self.settings.max_in_flight})
 
     def prepare(self, record: dict[str, Any]) -> None:
         """Read the manifest into the task list, then Ready or Suspended (or Failed)."""
@@ -216,7 +176,7 @@ class JobRunner:
             return
         job = record["job"]
         name = next(iter(job["Operation"]))
-        operation = ops.get(name)
+        operation = (self.settings.operations or ops.get)(name)
         if operation is None:
             self._move(
                 {S.ACTIVE},
@@ -248,16 +208,17 @@ class JobRunner:
         Decided under the job's lock, so that a `s3bo pause` or a cancellation
         that came after the worker chose this job still wins.
         """
-        with self.jobs.update(self.job_id) as record:
-            status = JobStatus(record["job"]["Status"])
-            if status is S.PAUSED and is_held(record):
+        with self.lifecycle.edit(self.job_id) as edit:
+            status = edit.status
+            if status is S.PAUSED and is_held(edit.record):
                 return None
             if status in (S.READY, S.PAUSED):
-                transition(record["job"], S.ACTIVE, now=self.now())
-            elif status is not S.ACTIVE:
+                edit.move(S.ACTIVE)
+            elif status is S.ACTIVE:
+                start_active_clock(edit.record)  # downtime after a crash is not counted
+            else:
                 return None
-            record["engine"]["active_since"] = time.time()  # downtime after a crash is not counted
-            return record
+            return edit.record
 
     def _run_tasks(
         self,
@@ -268,7 +229,8 @@ class JobRunner:
     ) -> str:
         min_tasks = int(threshold.get("min_tasks", THRESHOLD_MIN_TASKS))
         fraction = float(threshold.get("fraction", THRESHOLD_FRACTION))
-        slots = self.limits.slots(remote=context.store.remote)
+        slots = self.settings.slots(remote=context.store.remote)
+        every = self.settings.checkpoint_seconds
         window = 2 * slots.ceiling + 8  # enough queued to fill every slot the pool may open
         stop: str | None = None
         last_checkpoint = time.monotonic()
@@ -300,8 +262,8 @@ class JobRunner:
                     pool.submit(*task)
                 if not pool.pending:
                     break
-                collect(pool.collect(CHECKPOINT_SECONDS))
-                if time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS:
+                collect(pool.collect(every))
+                if time.monotonic() - last_checkpoint >= every:
                     last_checkpoint = time.monotonic()
                     stop = stop or self._checkpoint(progress)
                 if stop is not None:
@@ -322,27 +284,20 @@ class JobRunner:
     def _save_progress(
         self, record: dict[str, Any], progress: Progress, *, running: bool = True
     ) -> None:
-        """Counts and the Active timer into the record; the timer is banked each time,
-        so that a crash loses at most one checkpoint's worth of it."""
+        """Counts and the Active timer into the record."""
         summary = record["job"]["ProgressSummary"]
         summary["NumberOfTasksSucceeded"] = progress.succeeded
         summary["NumberOfTasksFailed"] = progress.failed
-        engine = record["engine"]
-        now = time.time()
-        since = engine.get("active_since")
-        elapsed = float(engine.get("active_seconds", 0.0))
-        if since is not None:
-            elapsed += max(0.0, now - since)
-        engine["active_seconds"] = elapsed
-        engine["active_since"] = now if running else None
-        summary["Timers"] = {"ElapsedTimeInActiveSeconds": int(elapsed)}
+        bank_active_time(record, running=running)
 
     def _after_run(self, outcome: str, progress: Progress) -> None:
         """Record where the tasks got to, whatever happened meanwhile; then move on."""
         with self.jobs.update(self.job_id) as record:
             self._save_progress(record, progress, running=False)
+        # Every task ran (or too many failed): a pause that came meanwhile has
+        # nothing left to hold.
         if outcome == "done":
-            self._move({S.ACTIVE}, S.COMPLETING)
+            self._move({S.ACTIVE, S.PAUSING}, S.COMPLETING)
         elif outcome == "threshold":
             ran = progress.succeeded + progress.failed
             reason = self._fail_reason(
@@ -350,7 +305,7 @@ class JobRunner:
                 f"Job failed because the task failure rate exceeded the threshold: "
                 f"{progress.failed} of {ran} tasks failed.",
             )
-            self._move({S.ACTIVE}, S.FAILING, change=reason)
+            self._move({S.ACTIVE, S.PAUSING}, S.FAILING, change=reason)
         elif outcome == "preempt":
             self._move({S.ACTIVE}, S.PAUSING, S.PAUSED)
         elif outcome == "pause":

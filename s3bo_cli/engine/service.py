@@ -13,13 +13,8 @@ from typing import Any
 from s3bo_cli import clock
 from s3bo_cli.engine import requests
 from s3bo_cli.engine.jobstore import JobStore, not_found
-from s3bo_cli.engine.states import (
-    CANCEL_VIA_CANCELLING,
-    CANCELLABLE,
-    TERMINAL,
-    JobStatus,
-    transition,
-)
+from s3bo_cli.engine.lifecycle import Lifecycle, StatusListener
+from s3bo_cli.engine.states import CANCEL_VIA_CANCELLING, CANCELLABLE, TERMINAL, JobStatus
 from s3bo_cli.errors import InvalidNextTokenException, JobStatusException
 
 #: Jobs are listed (and kept) for this long after they end.
@@ -74,10 +69,12 @@ class JobService:
         *,
         now: Callable[[], str] = clock.now_iso,
         engine_defaults: dict[str, Any] | None = None,
+        notifier: StatusListener | None = None,
     ) -> None:
         self.store = store
         self.engine_defaults = engine_defaults or {}
         self.now = now
+        self.lifecycle = Lifecycle(store, notifier=notifier, now=now)
 
     @property
     def account_id(self) -> str:
@@ -119,7 +116,7 @@ class JobService:
             "ManifestGenerator": params.get("ManifestGenerator"),
         }
         job = {k: v for k, v in job.items() if v is not None}
-        created_id, _ = self.store.create(
+        created_id = self.lifecycle.create(
             job=job,
             tags=list(params.get("Tags", [])),
             token=params["ClientRequestToken"],
@@ -177,9 +174,8 @@ class JobService:
     def update_job_status(self, params: dict[str, Any]) -> dict[str, Any]:
         job_id, requested = params["JobId"], params["RequestedJobStatus"]
         reason = params.get("StatusUpdateReason")
-        with self.store.update(job_id) as record:
-            job = record["job"]
-            current = JobStatus(job["Status"])
+        with self.lifecycle.edit(job_id) as edit:
+            current = edit.status
             if requested == JobStatus.READY.value:
                 if current is not JobStatus.SUSPENDED:
                     raise JobStatusException(
@@ -197,9 +193,9 @@ class JobService:
                     if current in CANCEL_VIA_CANCELLING
                     else JobStatus.CANCELLED
                 )
-            transition(job, target, now=self.now())
+            edit.move(target)
             if reason is not None:
-                job["StatusUpdateReason"] = reason
+                edit.job["StatusUpdateReason"] = reason
         result = {"JobId": job_id, "Status": target.value}
         if reason is not None:
             result["StatusUpdateReason"] = reason

@@ -1,11 +1,8 @@
-"""The job life cycle: one transition table, the only writer of a job's Status."""
+"""The job life cycle's statuses and its one transition table (engine.lifecycle moves jobs)."""
 
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
-
-from s3bo_cli.errors import JobStatusException
 
 
 class JobStatus(str, Enum):
@@ -33,8 +30,9 @@ S = JobStatus
 
 #: Allowed transitions, as the service's documentation draws them (README: the local engine).
 TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
-    S.NEW: frozenset({S.PREPARING, S.CANCELLED, S.FAILING, S.FAILED}),
-    S.PREPARING: frozenset({S.SUSPENDED, S.READY, S.FAILING, S.FAILED, S.CANCELLED}),
+    # New -> Failing only for a job whose step broke the worker (an internal error).
+    S.NEW: frozenset({S.PREPARING, S.CANCELLED, S.FAILING}),
+    S.PREPARING: frozenset({S.SUSPENDED, S.READY, S.FAILING, S.CANCELLED}),
     S.SUSPENDED: frozenset({S.READY, S.CANCELLED, S.FAILED}),
     # Ready -> Paused only through `s3bo pause` (a local-engine extension).
     S.READY: frozenset({S.ACTIVE, S.CANCELLED, S.PAUSED}),
@@ -54,25 +52,3 @@ TERMINAL = frozenset({S.COMPLETE, S.CANCELLED, S.FAILED})
 CANCELLABLE = frozenset({S.NEW, S.PREPARING, S.SUSPENDED, S.READY, S.ACTIVE, S.PAUSING, S.PAUSED})
 #: Cancelling these needs the worker to stop tasks and write the report first.
 CANCEL_VIA_CANCELLING = frozenset({S.ACTIVE, S.PAUSING, S.PAUSED})
-
-
-def can_transition(current: JobStatus, target: JobStatus) -> bool:
-    return target in TRANSITIONS[current]
-
-
-def transition(job: dict[str, Any], target: JobStatus, *, now: str) -> None:
-    """Move ``job`` (a JobDescriptor dict) to ``target``, keeping its dates true.
-
-    Raises JobStatusException for a move the table does not allow.
-    """
-    current = JobStatus(job["Status"])
-    if target not in TRANSITIONS[current]:
-        raise JobStatusException(
-            f"Job {job['JobId']} cannot change from status {current} to {target}"
-        )
-    job["Status"] = target.value
-    if target is S.SUSPENDED:
-        job["SuspendedDate"] = now
-        job["SuspendedCause"] = "Job is waiting for confirmation to run (ConfirmationRequired)."
-    if target in TERMINAL:
-        job["TerminationDate"] = now

@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from s3bo_cli import clock, logs
+from s3bo_cli import logs
 from s3bo_cli.engine.autostart import settings_path, worker_dir, worker_lock
 from s3bo_cli.engine.control import needs_worker
 from s3bo_cli.engine.jobstore import JobStore
 from s3bo_cli.engine.lease import leased_elsewhere
-from s3bo_cli.engine.runner import JobRunner, RunLimits
-from s3bo_cli.engine.states import TERMINAL, JobStatus, transition
+from s3bo_cli.engine.lifecycle import Lifecycle, StatusListener
+from s3bo_cli.engine.runner import JobRunner
+from s3bo_cli.engine.settings import EngineSettings
+from s3bo_cli.engine.states import TERMINAL, JobStatus
 from s3bo_cli.errors import S3boError, StateError
 from s3bo_cli.state.layout import Namespace, namespaces
 from s3bo_cli.state.locks import LockTimeout, holder_pids
@@ -33,7 +35,17 @@ S = JobStatus
 FINISHING = {S.CANCELLING, S.FAILING, S.COMPLETING, S.PAUSING}
 PREPARING = {S.NEW, S.PREPARING}
 RUNNABLE = {S.READY, S.PAUSED, S.ACTIVE}
-SCAN_INTERVAL = 1.0  # seconds between pre-emption scans while a job runs
+
+#: Where a broken job goes, one locked step at a time.
+_BROKEN_NEXT = {
+    S.NEW: S.FAILING,
+    S.PREPARING: S.FAILING,
+    S.ACTIVE: S.FAILING,
+    S.FAILING: S.FAILED,
+    S.CANCELLING: S.CANCELLED,
+    S.COMPLETING: S.COMPLETE,
+    S.PAUSING: S.PAUSED,
+}
 
 
 class WorkerBusy(Exception):
@@ -91,14 +103,12 @@ class Worker:
         self,
         state_dir: Path,
         *,
-        limits: RunLimits | None = None,
-        idle_timeout: float = 2.0,
-        poll_interval: float = 0.2,
+        settings: EngineSettings | None = None,
+        notifier: StatusListener | None = None,
     ) -> None:
         self.state_dir = state_dir
-        self.limits = limits or RunLimits()
-        self.idle_timeout = idle_timeout
-        self.poll_interval = poll_interval
+        self.settings = settings or EngineSettings()
+        self.notifier = notifier
         self.open_store = store_opener({})
         self._last_scan = 0.0
         self._ended: dict[Path, int] = {}  # job file -> mtime, for jobs that have ended
@@ -142,13 +152,14 @@ class Worker:
             JobStore(candidate.ns),
             candidate.job_id,
             open_store=self.open_store,
-            limits=self.limits,
+            settings=self.settings,
+            notifier=self.notifier,
             should_yield=lambda job: self._should_yield(candidate, job),
         )
 
     def _should_yield(self, current: Candidate, job: dict[str, Any]) -> str | None:
         """Serve other jobs' quick needs inline; say "preempt" if a more important job waits."""
-        if time.monotonic() - self._last_scan < SCAN_INTERVAL:
+        if time.monotonic() - self._last_scan < self.settings.scan_interval:
             return None
         self._last_scan = time.monotonic()
         for other in self.candidates():
@@ -170,7 +181,7 @@ class Worker:
             logs.get().error(
                 "job %s: %s: %s", candidate.job_id, type(exc).__name__, exc, exc_info=True
             )
-            _fail_broken_job(candidate, f"{type(exc).__name__}: {exc}")
+            self._fail_broken_job(candidate, f"{type(exc).__name__}: {exc}")
             return True
 
     def run_once(self) -> bool:
@@ -184,6 +195,10 @@ class Worker:
 
     def _pause_others(self, found: list[Candidate], chosen: Candidate) -> None:
         """A job left Active by a crash must not look Active while another one runs."""
+
+        def stop_clock(record: dict[str, Any]) -> None:
+            record["engine"]["active_since"] = None  # downtime since the crash is not counted
+
         for other in found:
             if (
                 other.status is S.ACTIVE
@@ -191,11 +206,29 @@ class Worker:
                 and chosen.status in RUNNABLE
                 and not leased_elsewhere(other.ns.job_dir(other.job_id))  # really running
             ):
-                for source, target in ((S.ACTIVE, S.PAUSING), (S.PAUSING, S.PAUSED)):
-                    with JobStore(other.ns).update(other.job_id) as record:
-                        if record["job"]["Status"] == source.value:
-                            transition(record["job"], target, now=clock.now_iso())
-                            record["engine"]["active_since"] = None  # its timer stopped
+                self.lifecycle(other.ns).move(
+                    other.job_id, {S.ACTIVE}, S.PAUSING, S.PAUSED, change=stop_clock
+                )
+
+    def lifecycle(self, ns: Namespace) -> Lifecycle:
+        return Lifecycle(JobStore(ns), notifier=self.notifier)
+
+    def _fail_broken_job(self, candidate: Candidate, reason: str) -> None:
+        """End a job whose step raised, so that the worker does not retry it forever."""
+        lifecycle = self.lifecycle(candidate.ns)
+        try:
+            while True:
+                with lifecycle.edit(candidate.job_id) as edit:
+                    target = _BROKEN_NEXT.get(edit.status)
+                    if target is None:
+                        return
+                    if target is S.FAILED:
+                        edit.job.setdefault("FailureReasons", []).append(
+                            {"FailureCode": "InternalError", "FailureReason": reason[:256]}
+                        )
+                    edit.move(target)
+        except Exception:  # pragma: no cover - the state itself is broken; nothing more to do
+            logs.get().error("job %s could not be marked failed", candidate.job_id, exc_info=True)
 
     def run(self, *, burst: bool = False) -> int:
         """Serve jobs; returns how many steps ran. Raises WorkerBusy if another worker runs."""
@@ -223,7 +256,7 @@ class Worker:
     def _serve(self, *, burst: bool) -> int:
         # For people and scripts only: the lock, not these files, says who runs.
         pid_file = worker_dir(self.state_dir) / "worker.pid"
-        about = {"pid": os.getpid(), **self.limits.as_dict()}
+        about = {"pid": os.getpid(), **self.settings.as_dict()}
         try:
             pid_file.parent.mkdir(parents=True, exist_ok=True)
             pid_file.write_text(f"{os.getpid()}\n")
@@ -238,37 +271,6 @@ class Worker:
                 steps += 1
                 idle_since = time.monotonic()
                 continue
-            if burst or time.monotonic() - idle_since >= self.idle_timeout:
+            if burst or time.monotonic() - idle_since >= self.settings.idle_timeout:
                 return steps
-            time.sleep(self.poll_interval)
-
-
-#: Where a broken job goes, one locked step at a time.
-_BROKEN_NEXT = {
-    S.NEW: S.FAILING,
-    S.PREPARING: S.FAILING,
-    S.ACTIVE: S.FAILING,
-    S.FAILING: S.FAILED,
-    S.CANCELLING: S.CANCELLED,
-    S.COMPLETING: S.COMPLETE,
-    S.PAUSING: S.PAUSED,
-}
-
-
-def _fail_broken_job(candidate: Candidate, reason: str) -> None:
-    """End a job whose step raised, so that the worker does not retry it forever."""
-    try:
-        store = JobStore(candidate.ns)
-        while True:
-            with store.update(candidate.job_id) as record:
-                job = record["job"]
-                target = _BROKEN_NEXT.get(JobStatus(job["Status"]))
-                if target is None:
-                    return
-                if target is S.FAILED:
-                    job.setdefault("FailureReasons", []).append(
-                        {"FailureCode": "InternalError", "FailureReason": reason[:256]}
-                    )
-                transition(job, target, now=clock.now_iso())
-    except Exception:  # pragma: no cover - the state itself is broken; nothing more to do
-        logs.get().error("job %s could not be marked failed", candidate.job_id, exc_info=True)
+            time.sleep(self.settings.poll_interval)

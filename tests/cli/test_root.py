@@ -14,6 +14,7 @@ import pytest
 
 from s3bo_cli import __version__
 from s3bo_cli.cli import COMMANDS, cli
+from tests.conftest import sigint_default
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -83,6 +84,7 @@ def test_ctrl_c_exits_130_without_a_traceback(state_dir, make_job):
     proc = subprocess.Popen(
         [sys.executable, "-m", "s3bo_cli", "wait", job_id],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
+        preexec_fn=sigint_default,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 30

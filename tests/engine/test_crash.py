@@ -20,14 +20,14 @@ SLOW_WORKER = """
 import sys, time
 from pathlib import Path
 from s3bo_cli import ops
-from s3bo_cli.engine.runner import RunLimits
+from s3bo_cli.engine.settings import EngineSettings
 from s3bo_cli.engine.worker import Worker
 real = ops.get("S3PutObjectTagging")
 def slow(ctx, entry):
     time.sleep(0.004)
     return real(ctx, entry)
-ops.get = lambda name: slow
-Worker(Path(sys.argv[1]), limits=RunLimits(concurrency=4)).run(burst=True)
+settings = EngineSettings(concurrency=4, operations=lambda name: slow)
+Worker(Path(sys.argv[1]), settings=settings).run(burst=True)
 """
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from s3bo_cli.engine import taskpool
 from s3bo_cli.engine.inflight import SlotPool
-from s3bo_cli.engine.runner import RunLimits
+from s3bo_cli.engine.settings import EngineSettings
 from s3bo_cli.engine.worker import Worker
 from tests.engine.conftest import job_args, put_manifest
 
@@ -133,7 +133,7 @@ def test_throttled_tasks_are_retried_not_failed(s3bo, state_dir, endpoint, monke
     monkeypatch.setattr(taskpool, "BACKOFF_BASE", 0.001)
     url = endpoint(throttle_above=2)  # far below the 32 the worker starts with
     job_id = tag_job(s3bo, url, 150)
-    Worker(state_dir, limits=RunLimits(max_in_flight=64)).run(burst=True)
+    Worker(state_dir, settings=EngineSettings(max_in_flight=64)).run(burst=True)
     job = s3bo("describe-job", "--job-id", job_id).json["Job"]
     assert job["Status"] == "Complete"
     assert job["ProgressSummary"]["NumberOfTasksSucceeded"] == 150
@@ -148,7 +148,7 @@ def test_a_task_throttled_until_its_attempts_run_out_fails_with_slowdown(
     monkeypatch.setattr(taskpool, "MAX_ATTEMPTS", 3)
     url = endpoint(throttle_above=0)  # every task's request is throttled
     job_id = tag_job(s3bo, url, 5)
-    Worker(state_dir, limits=RunLimits(max_in_flight=8)).run(burst=True)
+    Worker(state_dir, settings=EngineSettings(max_in_flight=8)).run(burst=True)
     job = s3bo("describe-job", "--job-id", job_id).json["Job"]
     assert job["ProgressSummary"]["NumberOfTasksFailed"] == 5
     rows = results(state_dir, job_id)

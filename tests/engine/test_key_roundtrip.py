@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from s3bo_cli.cli import cli
-from s3bo_cli.engine.runner import RunLimits
+from s3bo_cli.engine.settings import EngineSettings
 from s3bo_cli.engine.worker import Worker
 from s3bo_cli.stores.dirstore import DirStore
 from tests.conftest import ROLE
@@ -62,7 +62,7 @@ def test_keys_survive_manifest_job_report_and_retry_manifest(keys, monkeypatch):
             "--operation", '{"S3PutObjectTagging": {"TagSet": [{"Key": "k", "Value": "v"}]}}',
             "--manifest", made["ManifestArgument"], "--report", json.dumps(report),
         )["JobId"]  # fmt: skip
-        Worker(root, limits=RunLimits(concurrency=2)).run(burst=True)
+        Worker(root, settings=EngineSettings(concurrency=2)).run(burst=True)
         for key in present:
             assert store.get_object_tagging("data", key) == {"k": "v"}
         rows = []

@@ -1,5 +1,10 @@
 """Whatever users do, in whatever order, between the worker's steps: every status change
-follows the transition table, every job ends, and no task is counted twice."""
+is one the service's documentation allows, every job ends, and no task is counted twice.
+
+The allowed changes are written out here from the service's own status table (the user
+guide's "Job statuses" and the S3 Control contract), not read from the engine's table,
+so that a wrong engine table fails this test.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +19,41 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from s3bo_cli.cli import cli
-from s3bo_cli.engine.states import TERMINAL, TRANSITIONS, JobStatus
 from s3bo_cli.engine.worker import Worker
 from s3bo_cli.stores.dirstore import DirStore
 from tests.conftest import ROLE
 from tests.engine.conftest import put_manifest
+
+#: (from, to): why the service allows it. "doc" = the user guide's status table, "api" =
+#: UpdateJobStatus's rules, "s3bo" = the local engine's `s3bo pause` extension.
+DOCUMENTED = {
+    ("New", "Preparing"): "doc: moves to Preparing when S3 begins processing the manifest",
+    ("Preparing", "Ready"): "doc: Ready after processing the manifest",
+    ("Preparing", "Suspended"): "doc: Suspended when the job requires confirmation",
+    ("Preparing", "Failing"): "doc: a manifest that cannot be read fails the job",
+    ("Suspended", "Ready"): "doc: confirmed (UpdateJobStatus Ready)",
+    ("Suspended", "Cancelled"): "api: a Suspended job is cancelled at once",
+    ("Suspended", "Failed"): "doc: left unconfirmed for 30 days",
+    ("Ready", "Active"): "doc: moves to Active when S3 begins to run it",
+    ("Active", "Pausing"): "doc: a higher-priority job is submitted",
+    ("Pausing", "Paused"): "doc: moves to Paused when Pausing is finished",
+    ("Paused", "Active"): "doc: returns to Active when the blocking jobs are done",
+    ("Active", "Completing"): "model: Completing, then Complete",
+    ("Completing", "Complete"): "model: Completing, then Complete",
+    ("Active", "Failing"): "doc: the task-failure threshold",
+    ("Failing", "Failed"): "doc: moves to Failed when Failing is finished",
+    ("Active", "Cancelling"): "api: a running job is cancelled through Cancelling",
+    ("Paused", "Cancelling"): "api: a paused job is cancelled through Cancelling",
+    ("Pausing", "Cancelling"): "api: Cancelled may be requested of a Pausing job",
+    ("Cancelling", "Cancelled"): "doc: moves to Cancelled when Cancelling is finished",
+    ("New", "Cancelled"): "api: a job not yet running is cancelled at once",
+    ("Preparing", "Cancelled"): "api: a job not yet running is cancelled at once",
+    ("Ready", "Cancelled"): "api: a job not yet running is cancelled at once",
+    ("Ready", "Paused"): "s3bo: `s3bo pause` of a job that has not started",
+    ("Pausing", "Completing"): "doc: a job whose last task ran completes",
+    ("Pausing", "Failing"): "doc: the task-failure threshold",
+}
+ENDED = {"Complete", "Cancelled", "Failed"}
 
 ACTIONS = st.lists(
     st.tuples(
@@ -106,9 +141,9 @@ def test_any_interleaving_keeps_the_life_cycle_whole(actions, monkeypatch):
             ]
             assert path[0] == "New"
             for before, after in itertools.pairwise(path):
-                assert JobStatus(after) in TRANSITIONS[JobStatus(before)], (before, after, path)
+                assert (before, after) in DOCUMENTED, (before, after, path)
             job = json.loads(s3bo("describe-job", "--job-id", job_id).stdout)["Job"]
-            assert JobStatus(job["Status"]) in TERMINAL, path
+            assert job["Status"] in ENDED, path
             assert job["Status"] == path[-1]
             summary = job["ProgressSummary"]
             done = summary["NumberOfTasksSucceeded"] + summary["NumberOfTasksFailed"]

@@ -8,7 +8,6 @@ import threading
 import pytest
 
 from s3bo_cli import ops
-from s3bo_cli.engine import runner
 from s3bo_cli.engine.taskpool import TaskPool
 from s3bo_cli.engine.worker import Worker
 from tests.engine.conftest import job_args, put_manifest
@@ -47,7 +46,7 @@ def test_a_cancel_during_the_last_task_keeps_every_result_and_the_report(
 
 
 @pytest.fixture
-def hold_tasks_after(monkeypatch):
+def hold_tasks_after(monkeypatch, engine_settings):
     """Tasks after the ``n``th wait until the runner has given up the queued ones.
 
     So that which tasks ran does not depend on timing: when the runner decides to
@@ -73,9 +72,8 @@ def hold_tasks_after(monkeypatch):
             real_stop(pool)
             released.set()  # the runner has given up what had not started
 
-        monkeypatch.setattr(ops, "get", lambda name: op)
         monkeypatch.setattr(TaskPool, "stop", watching_stop)
-        monkeypatch.setattr(runner, "CHECKPOINT_SECONDS", 0.0)
+        engine_settings.update(operations=lambda name: op, checkpoint_seconds=0.0)
 
     return install
 
@@ -120,10 +118,12 @@ def test_active_time_survives_a_crash(s3bo, store, state_dir, run_worker):
     job_id = seeded(s3bo, store, 3)
     Worker(state_dir).run_once()  # Ready
     jobs = JobStore(Namespace(state_dir, "123456789012", "us-east-1"))
-    with jobs.update(job_id) as record:  # as a worker killed after 100 s Active leaves it
+    with jobs.lock(job_id):  # as a worker killed after 100 s Active leaves it
+        record = jobs.load(job_id)
         record["job"]["Status"] = "Active"
         record["engine"].update(active_seconds=100.0, active_since=None)
         record["job"]["ProgressSummary"]["Timers"] = {"ElapsedTimeInActiveSeconds": 100}
+        jobs.save(record)
     run_worker()
     job = summary(s3bo, job_id)
     assert job["Status"] == "Complete"

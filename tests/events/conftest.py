@@ -28,7 +28,14 @@ def make_job(s3bo, store) -> Callable[..., str]:
     """A tagging job over ``keys`` (``missing`` are in the manifest only); returns its id."""
 
     def make(
-        keys=("a", "b c"), *, missing=(), tags=(), confirm=False, versions=False, options=()
+        keys=("a", "b c"),
+        *,
+        missing=(),
+        tags=(),
+        confirm=False,
+        versions=False,
+        options=(),
+        priority=10,
     ) -> str:
         if not store.bucket_exists("photos"):
             store.create_bucket("photos", versioning=versions)
@@ -37,8 +44,10 @@ def make_job(s3bo, store) -> Callable[..., str]:
             version = store.put_object("photos", key, b"x").version_id
             rows.append(("photos", key, version) if versions else ("photos", key))
         rows += [("photos", key, "") if versions else ("photos", key) for key in missing]
-        manifest = put_manifest(store, rows, key=f"m{len(rows)}.csv")
-        args = job_args(TAG_OP, manifest, "--no-lint", *options)  # empty manifests, versions
+        # One manifest per job (a job checks its manifest's ETag when it is prepared).
+        manifest = put_manifest(store, rows, key=f"m{len(rows)}-{'-'.join(keys)}.csv")
+        # --no-lint: empty manifests, versions
+        args = job_args(TAG_OP, manifest, "--no-lint", *options, priority=priority)
         if confirm:
             args.remove("--no-confirmation-required")
         for key, value in tags:

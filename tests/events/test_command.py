@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 
+from tests.conftest import sigint_default
 from tests.events.conftest import statuses
 from tests.events.test_transitions import COMPLETE_PATH
 
@@ -132,7 +133,12 @@ def test_follow_everything_until_ctrl_c(make_job, state_dir):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "s3bo_cli", "--output", "json", "events", "--follow"]
     with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+        preexec_fn=sigint_default,
     ) as proc:
         first = json.loads(proc.stdout.readline())  # blocks until the command is following
         assert first["eventName"] == "JobCreated"

@@ -8,7 +8,7 @@ from tests.events.test_transitions import COMPLETE_PATH
 
 def delivered(receiver):
     """Wait for the worker's deliveries to finish; (code, body) of every attempt."""
-    assert notify.NOTIFIER.drain(timeout=60)
+    assert notify.default_notifier().drain(timeout=60)
     return receiver.received()
 
 
@@ -62,7 +62,7 @@ def test_confirmation_made_with_the_cli_is_delivered(make_job, run_worker, recei
 def test_only_tagged_jobs_are_posted(make_job, run_worker, receiver, ns_dir):
     make_job(keys=["quiet"])
     run_worker()
-    assert notify.NOTIFIER.drain(timeout=60)
+    assert notify.default_notifier().drain(timeout=60)
     assert not (ns_dir / "notify-cursor.json").exists()
     loud = make_job(keys=["loud"], tags=[("s3bo:notify-url", receiver.url)])
     run_worker()

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from s3bo_cli.cli import cli
 from s3bo_cli.cli.serve import _backend, serve
 from s3bo_cli.server.app import is_loopback
+from tests.conftest import sigint_default
 from tests.server.conftest import ACCOUNT, Server
 
 LISTENING = re.compile(r"listening on http://[^:]+:(\d+)")
@@ -28,7 +29,9 @@ def running(
 ) -> Iterator[tuple[Server, list[str], subprocess.Popen[str]]]:
     """``s3bo serve --port 0 ARGS`` in a subprocess; yields the server and its stderr so far."""
     command = [sys.executable, "-m", "s3bo_cli", "serve", "--port", "0", *args]
-    proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        command, stderr=subprocess.PIPE, text=True, env=env, preexec_fn=sigint_default
+    )
     lines: list[str] = []
     try:
         assert proc.stderr is not None

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from s3bo_cli import config
 from s3bo_cli.cli.context import AppContext
 from s3bo_cli.cli.watch import watch
+from tests.conftest import sigint_default
 from tests.engine.conftest import job_args, put_manifest
 
 TAG_OP = {"S3PutObjectTagging": {"TagSet": [{"Key": "k", "Value": "v"}]}}
@@ -141,6 +142,7 @@ def test_ctrl_c_exits_130_without_a_traceback(make_job):
     watcher = subprocess.Popen(
         [sys.executable, "-m", "s3bo_cli", "watch", job_id, "--interval", "0.05"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
+        preexec_fn=sigint_default,
     )  # fmt: skip
     try:
         assert watcher.stdout is not None

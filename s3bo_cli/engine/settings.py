@@ -1,0 +1,54 @@
+"""How the local engine runs: one value the worker and its runners are given.
+
+Front ends (``s3bo worker``, the autostarted worker, tests, benchmarks) build
+it; the engine reads no module-level knobs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from s3bo_cli.config import WORKER_SETTINGS
+
+if TYPE_CHECKING:
+    from s3bo_cli.engine.inflight import SlotPool
+    from s3bo_cli.ops import Operation
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """The worker's and runners' settings (a job's own settings live in its record).
+
+    ``concurrency`` is the fixed number of tasks at once on a local DirStore, where
+    more would only queue on the disk; ``max_in_flight`` is the ceiling on S3
+    endpoints, where the number in flight starts at half of it and adapts.
+    """
+
+    concurrency: int = WORKER_SETTINGS["concurrency"][3]
+    max_in_flight: int = WORKER_SETTINGS["max_in_flight"][3]
+    #: Seconds between saves of a running job's progress (and checks for a pause,
+    #: a cancellation or pre-emption).
+    checkpoint_seconds: float = 0.2
+    #: Seconds between looks at the other jobs while one runs.
+    scan_interval: float = 1.0
+    #: A worker that is not in burst mode exits after this long with nothing to do.
+    idle_timeout: float = 2.0
+    #: Seconds between looks for work while idle.
+    poll_interval: float = 0.2
+    #: The operation implementing a job's operation name (None: ``ops.get``).
+    operations: Callable[[str], Operation | None] | None = None
+
+    def as_dict(self) -> dict[str, int]:
+        """The settings by their config names (for `s3bo worker --status`)."""
+        return {"max_in_flight": self.max_in_flight, "concurrency": self.concurrency}
+
+    def slots(self, *, remote: bool) -> SlotPool:
+        """A fresh slot pool for one job's tasks on a remote or local store."""
+        from s3bo_cli.engine.inflight import SlotPool
+
+        if remote:
+            ceiling = max(1, self.max_in_flight)
+            return SlotPool(max(1, ceiling // 2), ceiling=ceiling)
+        return SlotPool(max(1, self.concurrency), adaptive=False)
