@@ -124,9 +124,7 @@ def local_driver(path: str, tmp_path: Path) -> Iterator[Driver]:
             app = AppContext(settings=settings, _backend=backend)
             yield Boto3ServeDriver(app, state, name=path, **common)
         else:
-            env = aws_cli_env(tmp_path, proxy)
-            executable = str(aws_executable())
-            yield AwsCliServeDriver(executable, env, state, local, name=path, **common)
+            yield AwsCliServeDriver(aws_cli_env(tmp_path, proxy), state, local, name=path, **common)
     finally:
         running.stop()
 

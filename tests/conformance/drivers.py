@@ -8,11 +8,13 @@ body checks every path. Drivers satisfy the Backend protocol too.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import json
 import re
 import subprocess
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -134,19 +136,52 @@ class Boto3ServeDriver(LocalEngineMixin, ContextDriver):
         self.state_dir = state_dir
 
 
-class AwsCliServeDriver(LocalEngineMixin, Driver):
-    """Path 3: the stock aws CLI, in a subprocess, in front of ``s3bo serve``.
+class AwsCliBatch:
+    """One helper process (``awscli_batch.py``) that runs aws CLI command lines with the
+    aws CLI's own driver, each in the environment it is given, for the whole session."""
 
-    Jobs a test only needs (:meth:`given_job`) are made by the backend behind the
-    server, which saves an aws CLI start-up each; CreateJob under test goes
-    through the CLI.
+    _shared: AwsCliBatch | None = None
+
+    def __init__(self) -> None:
+        script = Path(__file__).with_name("awscli_batch.py")
+        self.proc = subprocess.Popen(
+            [sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+
+    @classmethod
+    def shared(cls) -> AwsCliBatch:
+        if cls._shared is None or cls._shared.proc.poll() is not None:
+            cls._shared = cls()
+            atexit.register(cls._shared.close)
+        return cls._shared
+
+    def run(self, args: tuple[str, ...], env: dict[str, str]) -> dict[str, Any]:
+        """``aws ARGS`` in ``env``: its exit code (rc), stdout and stderr."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps({"argv": args, "env": env}) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        assert line, "the aws CLI batch process ended"
+        return dict(json.loads(line))
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            self.proc.wait(timeout=30)
+
+
+class AwsCliServeDriver(LocalEngineMixin, Driver):
+    """Path 3: the stock aws CLI in front of ``s3bo serve``.
+
+    Its command lines run through :class:`AwsCliBatch` (the aws CLI's own driver per
+    call) rather than an interpreter each. Jobs a test only needs (:meth:`given_job`)
+    are made by the backend behind the server; CreateJob under test goes through the
+    CLI.
     """
 
-    def __init__(
-        self, executable: str, env: dict[str, str], state_dir: Path, behind: Any, **kwargs: Any
-    ) -> None:
+    def __init__(self, env: dict[str, str], state_dir: Path, behind: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.executable = executable
         self.env = env
         self.state_dir = state_dir
         self.behind = behind
@@ -157,22 +192,17 @@ class AwsCliServeDriver(LocalEngineMixin, Driver):
         self.created.append(job_id["JobId"])
         return job_id["JobId"]
 
+    def aws(self, *args: str) -> dict[str, Any]:
+        return AwsCliBatch.shared().run(args, self.env)
+
     def invoke(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        command = [
-            self.executable,
-            "s3control",
-            kebab(operation),
-            "--cli-input-json",
-            json.dumps(params),
-            "--endpoint-url",
-            "http://s3control.local",
-            "--output",
-            "json",
-        ]
-        done = subprocess.run(command, env=self.env, capture_output=True, text=True, timeout=60)
-        if done.returncode == 0:
-            return json.loads(done.stdout) if done.stdout.strip() else {}
-        raise parse_aws_error(done.stderr, done.returncode)
+        done = self.aws(
+            "s3control", kebab(operation), "--cli-input-json", json.dumps(params),
+            "--endpoint-url", "http://s3control.local", "--output", "json",
+        )  # fmt: skip
+        if done["rc"] == 0:
+            return json.loads(done["stdout"]) if done["stdout"].strip() else {}
+        raise parse_aws_error(done["stderr"], done["rc"])
 
 
 def parse_aws_error(stderr: str, returncode: int) -> Exception:
