@@ -113,7 +113,7 @@ GATED_WORKER = """
 import sys, threading, time
 from pathlib import Path
 from s3bo_cli import ops
-from s3bo_cli.engine.runner import RunLimits
+from s3bo_cli.engine.settings import EngineSettings
 from s3bo_cli.engine.worker import Worker
 real, gate, lock, calls = ops.get("S3PutObjectTagging"), Path(sys.argv[2]), threading.Lock(), [0]
 def gated(ctx, entry):
@@ -123,8 +123,8 @@ def gated(ctx, entry):
     while number > 100 and not gate.exists():
         time.sleep(0.01)
     return real(ctx, entry)
-ops.get = lambda name: gated
-Worker(Path(sys.argv[1]), limits=RunLimits(concurrency=4)).run(burst=True)
+settings = EngineSettings(concurrency=4, operations=lambda name: gated)
+Worker(Path(sys.argv[1]), settings=settings).run(burst=True)
 """
 
 
