@@ -72,7 +72,7 @@ def test_wait_exit_codes(s3bo, store, run_worker):
     assert "Suspended" in timed_out.stderr and "--requested-job-status Ready" in timed_out.stderr
     run = s3bo("wait", complete)
     assert run.json["Job"]["Status"] == "Complete"
-    assert "1 failed of 1" in run.stderr  # plain progress lines when not a terminal
+    assert "1/1 (100%)  1 failed" in run.stderr  # plain progress lines when not a terminal
 
 
 def test_wait_for_an_unknown_job(s3bo):
