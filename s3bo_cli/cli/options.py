@@ -120,12 +120,11 @@ def aws_input_options(operation: str) -> Callable[[Callable[..., Any]], Callable
     def print_skeleton(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
         if value is None or ctx.resilient_parsing:
             return
-        import json
-
         from s3bo_cli import skeleton
+        from s3bo_cli.output.json_format import dumps
 
         shape = skeleton.output_skeleton if value == "output" else skeleton.input_skeleton
-        click.echo(json.dumps(shape(operation), indent=4))
+        click.echo(dumps(shape(operation)), nl=False)
         ctx.exit(0)
 
     def decorate(f: Callable[..., Any]) -> Callable[..., Any]:

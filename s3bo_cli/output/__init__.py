@@ -79,10 +79,10 @@ def render(
             )
         stream.flush()
     except BrokenPipeError:
-        _silence_stdout(stream)
+        silence_stdout(stream)
 
 
-def _silence_stdout(stream: TextIO) -> None:
+def silence_stdout(stream: TextIO) -> None:
     """After EPIPE on stdout, point it at /dev/null so the exit-time flush stays quiet."""
     if stream is not sys.stdout:
         return

@@ -21,6 +21,11 @@ def dumps(value: Any) -> str:
     return json.dumps(value, indent=4, ensure_ascii=False, default=_default) + "\n"
 
 
+def dumps_line(value: Any) -> str:
+    """``value`` as one line of JSON (for JSON lines), with its newline."""
+    return json.dumps(value, ensure_ascii=False, default=_default) + "\n"
+
+
 def format_json(value: Any, stream: TextIO) -> None:
     """Write ``value``; an empty dict prints nothing, as for bodiless responses."""
     if value == {}:

@@ -10,6 +10,7 @@ columns) instead.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
@@ -18,8 +19,16 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
+#: The width of tables written off a terminal, unless ``COLUMNS`` says.
+PIPE_WIDTH = 160
 #: A width nothing reaches: measures a renderable's natural (unwrapped) size.
 UNBOUNDED = 100_000
+
+
+def pipe_width() -> int:
+    """Off a terminal nothing wraps lines, so lay tables out wide unless ``COLUMNS`` says."""
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else PIPE_WIDTH
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,6 @@ nested key/value layout, so new commands need no code here.
 from __future__ import annotations
 
 import errno
-import os
 from collections.abc import Callable
 from typing import Any, TextIO
 
@@ -27,9 +26,8 @@ from s3bo_cli.output.cells import (
     status_text,
 )
 from s3bo_cli.output.generic import aligned_rows, generic
-from s3bo_cli.output.layout import fit
+from s3bo_cli.output.layout import fit, pipe_width
 
-PIPE_WIDTH = 160
 #: Columns a Panel adds around its content (borders and padding).
 PANEL_EXTRA = 4
 
@@ -48,7 +46,7 @@ def format_table(
         return
     console = _Console(
         file=stream,
-        width=None if is_tty else _pipe_width(),
+        width=None if is_tty else pipe_width(),
         force_terminal=is_tty,
         color_system="auto" if color else None,
         highlight=False,
@@ -70,12 +68,6 @@ class _Console(Console):
         # rich's default redirects sys.stdout and exits; leave that to the caller.
         self.quiet = True
         raise BrokenPipeError(errno.EPIPE, "Broken pipe")
-
-
-def _pipe_width() -> int:
-    """Off a terminal nothing wraps lines, so lay tables out wide unless ``COLUMNS`` says."""
-    columns = os.environ.get("COLUMNS", "")
-    return int(columns) if columns.isdigit() and int(columns) > 0 else PIPE_WIDTH
 
 
 def _manifest_text(job: dict[str, Any]) -> str:

@@ -166,3 +166,25 @@ def test_wide_enough_keeps_the_compact_boxed_layout() -> None:
     assert out.splitlines()[1].startswith("╭")  # one box, a row per field
     narrow = draw(report_summary(), "JobReport", 50)
     assert "╭──" not in narrow.splitlines()[1]
+
+
+@pytest.mark.parametrize("columns", WIDTHS)
+def test_events_table_keeps_job_ids_whole(columns: int) -> None:
+    from s3bo_cli.output.events import EventPrinter
+
+    events = [
+        {
+            "eventTime": "2026-11-24T03:21:22Z",
+            "eventName": "JobStatusChanged",
+            "serviceEventDetails": {"jobId": job_id, "status": "Complete", "failureCodes": []},
+        }
+        for job_id in IDS
+    ]
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("COLUMNS", str(columns))
+        with EventPrinter(out, fmt="table", follow=False, one_job=False, color=False) as printer:
+            printer.show(events)
+    shown = out.getvalue()
+    assert_whole(shown, {*IDS, "JobStatusChanged", "Complete", "2026-11-24"}, columns)
+    assert "…" not in shown
