@@ -13,6 +13,22 @@ from typing import Any
 ACCOUNT = "123456789012"
 
 
+def isolate(root: Path, **extra: str) -> dict[str, str]:
+    """Point s3bo at a fresh state directory under ``root``, with no config file and no
+    S3BO_* settings from the caller's shell (so the worker runs with its defaults)."""
+    for name in list(os.environ):
+        if name.startswith("S3BO_"):
+            del os.environ[name]
+    env = {
+        "S3BO_STATE_DIR": str(root / "state"),
+        "S3BO_NO_AUTOSTART": "1",
+        "S3BO_CONFIG": str(root / "no-config.toml"),
+        **extra,
+    }
+    os.environ.update(env)
+    return env
+
+
 def create_tagging_job(settings: Any, manifest: bytes, *, report: bool) -> Any:
     """Store ``manifest`` and create a tagging job over it; returns the local backend."""
     from s3bo_cli.backends.local import LocalBackend

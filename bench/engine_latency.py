@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _jobs import create_tagging_job, finished_job, run_worker_process
+from _jobs import create_tagging_job, finished_job, isolate, run_worker_process
 
 HERE = Path(__file__).resolve().parent
 TARGET_RATE = 1500
@@ -93,16 +93,7 @@ def job_run(count: int, latency: float, throttle_above: int | None) -> dict[str,
         tempfile.TemporaryDirectory(prefix="s3bo-bench-") as tmp,
         Endpoint(latency, throttle_above) as endpoint,
     ):
-        env = {
-            "S3BO_STATE_DIR": str(Path(tmp) / "state"),
-            "S3BO_NO_AUTOSTART": "1",
-            "S3BO_S3_ENDPOINT_URL": endpoint.url,
-            "S3BO_CONFIG": str(Path(tmp) / "none.toml"),  # no config file: the defaults
-        }
-        for name in list(os.environ):
-            if name.startswith("S3BO_"):
-                del os.environ[name]
-        os.environ.update(env)
+        env = isolate(Path(tmp), S3BO_S3_ENDPOINT_URL=endpoint.url)
         from s3bo_cli.config import resolve
 
         settings = resolve()

@@ -5,9 +5,11 @@ the same number of threads.
 The loop is the floor any engine pays: for each object, write its tag set as a
 JSON sidecar the safe way (temp file, fsync, rename), ``--concurrency`` threads
 at once, as the engine overlaps its fsyncs. The job does the same work through
-the whole engine: manifest read and ETag check, task list, thread pool, DirStore
-writes, one result line per task, progress checkpoints and the completion report.
-Target: the job at least 0.8 of the loop's rate.
+the whole engine, as `s3bo worker --burst` with its default settings but that
+concurrency (spread over one process per CPU): manifest read and ETag check,
+task list, task processes, DirStore writes, one result line per task, progress
+checkpoints and the completion report. Target: the job at least 0.8 of the
+loop's rate.
 
     python bench/engine_throughput.py [--objects 20000] [--concurrency 8]
 """
@@ -22,7 +24,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from _jobs import run_tagging_job
+from _jobs import create_tagging_job, finished_job, isolate, run_worker_process
 
 TARGET = 0.8
 
@@ -50,8 +52,7 @@ def plain_loop(root: Path, count: int, threads: int) -> float:
 
 
 def engine_job(root: Path, count: int, concurrency: int) -> float:
-    os.environ["S3BO_STATE_DIR"] = str(root / "state")
-    os.environ["S3BO_NO_AUTOSTART"] = "1"
+    isolate(root)
     from s3bo_cli.config import resolve
     from s3bo_cli.stores import open_store
 
@@ -61,7 +62,12 @@ def engine_job(root: Path, count: int, concurrency: int) -> float:
     for i in range(count):  # dropped in as plain files, as a user would
         (data / f"obj-{i:06d}").write_bytes(b"x")
     manifest = "".join(f"data,obj-{i:06d}\n" for i in range(count)).encode()
-    return run_tagging_job(settings, manifest, concurrency=concurrency, report=True)
+    backend = create_tagging_job(settings, manifest, report=True)
+    elapsed, _ = run_worker_process(settings.state_dir, {"S3BO_CONCURRENCY": str(concurrency)})
+    job = finished_job(backend)
+    if job["Status"] != "Complete" or job["ProgressSummary"]["NumberOfTasksSucceeded"] != count:
+        raise SystemExit(f"the job did not complete: {job}")
+    return elapsed
 
 
 def main() -> None:

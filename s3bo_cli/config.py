@@ -13,9 +13,9 @@ profile in the config file, built-in default. The config file is TOML:
     backend = "aws"
     region = "eu-west-1"
 
-The worker's settings (``max_in_flight``, ``concurrency``) come from the same
-places; an autostarted worker inherits the environment of the command that
-started it and reads the same config file.
+The worker's settings (``max_in_flight``, ``concurrency``, ``worker_processes``)
+come from the same places; an autostarted worker inherits the environment of the
+command that started it and reads the same config file.
 """
 
 from __future__ import annotations
@@ -45,11 +45,13 @@ CONFIG_KEYS = (
     "color",
     "max_in_flight",
     "concurrency",
+    "worker_processes",
 )
 #: The worker's integer settings: (environment variable, lowest, highest, default).
 WORKER_SETTINGS: dict[str, tuple[str, int, int, int]] = {
     "max_in_flight": ("S3BO_MAX_IN_FLIGHT", 1, 4096, 256),
     "concurrency": ("S3BO_CONCURRENCY", 1, 256, 8),
+    "worker_processes": ("S3BO_WORKER_PROCESSES", 1, 64, os.cpu_count() or 1),
 }
 
 
@@ -74,6 +76,8 @@ class Settings:
     max_in_flight: int = WORKER_SETTINGS["max_in_flight"][3]
     #: Tasks at once on the local DirStore (a fixed number: the disk is the limit).
     concurrency: int = WORKER_SETTINGS["concurrency"][3]
+    #: Processes the worker runs a long job's tasks in.
+    worker_processes: int = WORKER_SETTINGS["worker_processes"][3]
 
     @property
     def buckets_dir(self) -> Path:

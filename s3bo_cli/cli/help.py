@@ -53,9 +53,7 @@ GLOBAL_OPTIONS = (
 GLOBAL_TITLE = "Global options (before or after the command)"
 
 
-def format_sections(
-    group: click.Group, ctx: click.Context, formatter: click.HelpFormatter
-) -> None:
+def format_sections(group: click.Group, ctx: click.Context, formatter: click.HelpFormatter) -> None:
     """The root group's commands, section by section, descriptions uncut."""
     names = group.list_commands(ctx)
     placed = {name for members in SECTIONS.values() for name in members}

@@ -35,6 +35,12 @@ class WorkerBusyError(S3boError):
     "config: concurrency; default: 8].",
 )
 @click.option(
+    "--processes",
+    type=click.IntRange(1, 64),
+    help="Processes that run a long job's tasks [env: S3BO_WORKER_PROCESSES; "
+    "config: worker_processes; default: the number of CPUs].",
+)
+@click.option(
     "--status",
     "show_status",
     is_flag=True,
@@ -47,6 +53,7 @@ def worker(
     idle_timeout: float,
     max_in_flight: int | None,
     concurrency: int | None,
+    processes: int | None,
     show_status: bool,
 ) -> None:
     """Run local jobs in the foreground (for debugging, scripts and tests).
@@ -72,6 +79,7 @@ def worker(
         concurrency=concurrency or settings.concurrency,
         max_in_flight=max_in_flight or settings.max_in_flight,
         idle_timeout=idle_timeout,
+        processes=processes or settings.worker_processes,
     )
     if show_status:
         running = running_settings(state_dir)

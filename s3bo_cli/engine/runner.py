@@ -28,6 +28,7 @@ from s3bo_cli.engine.settings import EngineSettings
 from s3bo_cli.engine.states import JobStatus
 from s3bo_cli.engine.tasklog import FAILED, SUCCEEDED, Progress, TaskLog, TaskResult
 from s3bo_cli.engine.taskpool import TaskPool
+from s3bo_cli.engine.taskprocs import ProcessTaskPool
 from s3bo_cli.errors import S3Error
 from s3bo_cli.model.manifest import ManifestEntry
 from s3bo_cli.stores.base import ObjectStore
@@ -62,6 +63,7 @@ class JobRunner:
         self.should_yield = should_yield
         self.now = now
         self.log = TaskLog(jobs.ns.job_dir(job_id))
+        self._lease: JobLease | None = None
         #: Per-task data events, for jobs that opted in (None keeps the loop free of them).
         self.on_result: Callable[[TaskResult], None] | None = None
 
@@ -94,7 +96,11 @@ class JobRunner:
             if not lease.acquire():
                 logs.get().debug("job %s: another runner holds its lease", self.job_id)
                 return False
-            self._step()
+            self._lease = lease  # task processes inherit it
+            try:
+                self._step()
+            finally:
+                self._lease = None
         return True
 
     def _step(self) -> None:
@@ -116,10 +122,10 @@ class JobRunner:
     def _store(self, record: dict[str, Any]) -> ObjectStore:
         return self.open_store(record.get("engine", {}).get("store", {}))
 
-    def _task_store(self, record: dict[str, Any]) -> ObjectStore:
+    def _task_store(self, record: dict[str, Any], limits: EngineSettings) -> ObjectStore:
         """The store for the tasks' requests: a connection for each request in flight."""
         spec = record.get("engine", {}).get("store", {})
-        return self.open_store({**spec, "in_flight": self.settings.max_in_flight})
+        return self.open_store({**spec, "in_flight": limits.max_in_flight})
 
     def prepare(self, record: dict[str, Any]) -> None:
         """Read the manifest into the task list, then Ready or Suspended (or Failed)."""
@@ -188,19 +194,42 @@ class JobRunner:
             )
             return
         self.on_result = dataevents.task_events(self.jobs.ns, record)
-        context = ops.TaskContext(
-            store=self._task_store(record),
-            job_id=self.job_id,
-            account_id=self.jobs.ns.account_id,
-            region=self.jobs.ns.region,
-            body=job["Operation"][name] or {},
-            settings=record.get("engine", {}),
-        )
         total = job["ProgressSummary"]["TotalNumberOfTasks"]
         progress = self.log.recover(total)
         threshold = record.get("engine", {}).get("failure_threshold") or {}
-        outcome = self._run_tasks(context, operation, progress, threshold)
+        remaining = total - progress.succeeded - progress.failed
+        with self._task_pool(record, name, operation, remaining) as pool:
+            outcome = self._run_tasks(pool, progress, threshold)
         self._after_run(outcome, progress)
+
+    def _task_pool(
+        self, record: dict[str, Any], name: str, operation: ops.Operation, remaining: int
+    ) -> TaskPool | ProcessTaskPool:
+        """Threads in this process for a short job; task processes for a long one."""
+        context = {
+            "job_id": self.job_id,
+            "account_id": self.jobs.ns.account_id,
+            "region": self.jobs.ns.region,
+            "body": record["job"]["Operation"][name] or {},
+            "settings": record.get("engine", {}),
+        }
+        processes = min(self.settings.processes, remaining // self.settings.min_tasks_per_process)
+        if processes <= 1 or self.settings.operations is not None:  # injected: this process
+            store = self._task_store(record, self.settings)
+            slots = self.settings.slots(remote=store.remote)
+            task_context = ops.TaskContext(store=store, **context)
+            return TaskPool(partial(_run_task, operation, task_context), slots)
+        share = self.settings.share(processes)
+        spec = record.get("engine", {}).get("store", {})
+        job = {
+            "operation": name,
+            "store": {**spec, "in_flight": share.max_in_flight},
+            "context": context,
+            "limits": {"concurrency": share.concurrency, "max_in_flight": share.max_in_flight},
+        }
+        window = share.slots(remote=self._store(record).remote).ceiling * 2 + 8
+        lease = () if self._lease is None else (self._lease.fileno(),)
+        return ProcessTaskPool(job, processes, child_window=window, inherit_fds=lease)
 
     def _activate(self) -> dict[str, Any] | None:
         """Ready or Paused -> Active (an Active job was left by a crash: resume it).
@@ -221,17 +250,12 @@ class JobRunner:
             return edit.record
 
     def _run_tasks(
-        self,
-        context: ops.TaskContext,
-        operation: ops.Operation,
-        progress: Progress,
-        threshold: dict[str, Any],
+        self, pool: TaskPool | ProcessTaskPool, progress: Progress, threshold: dict[str, Any]
     ) -> str:
+        """Feed the pool, record each result once, checkpoint; why the tasks stopped."""
         min_tasks = int(threshold.get("min_tasks", THRESHOLD_MIN_TASKS))
         fraction = float(threshold.get("fraction", THRESHOLD_FRACTION))
-        slots = self.settings.slots(remote=context.store.remote)
         every = self.settings.checkpoint_seconds
-        window = 2 * slots.ceiling + 8  # enough queued to fill every slot the pool may open
         stop: str | None = None
         last_checkpoint = time.monotonic()
 
@@ -249,13 +273,10 @@ class JobRunner:
                 if stop is None and ran >= min_tasks and progress.failed / ran > fraction:
                     stop = "threshold"
 
-        with (
-            self.log.open_for_append() as writer,
-            TaskPool(partial(_run_task, operation, context), slots) as pool,
-        ):
+        with self.log.open_for_append() as writer:
             tasks = ((i, e) for i, e in self.log.tasks() if not progress.is_done(i))
             while True:
-                while stop is None and pool.pending < window:
+                while stop is None and pool.pending < pool.window:
                     task = next(tasks, None)
                     if task is None:
                         break

@@ -7,7 +7,7 @@ it; the engine reads no module-level knobs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from s3bo_cli.config import WORKER_SETTINGS
@@ -23,11 +23,17 @@ class EngineSettings:
 
     ``concurrency`` is the fixed number of tasks at once on a local DirStore, where
     more would only queue on the disk; ``max_in_flight`` is the ceiling on S3
-    endpoints, where the number in flight starts at half of it and adapts.
+    endpoints, where the number in flight starts at half of it and adapts. Both
+    count across the ``processes`` that run a long job's tasks (the `s3bo worker`
+    command defaults to one per CPU; this class to the worker's own process only).
     """
 
     concurrency: int = WORKER_SETTINGS["concurrency"][3]
     max_in_flight: int = WORKER_SETTINGS["max_in_flight"][3]
+    processes: int = 1
+    #: Fewer tasks left than this per process: they run in the worker's own process
+    #: (starting processes costs more than they would save).
+    min_tasks_per_process: int = 500
     #: Seconds between saves of a running job's progress (and checks for a pause,
     #: a cancellation or pre-emption).
     checkpoint_seconds: float = 0.2
@@ -42,7 +48,20 @@ class EngineSettings:
 
     def as_dict(self) -> dict[str, int]:
         """The settings by their config names (for `s3bo worker --status`)."""
-        return {"max_in_flight": self.max_in_flight, "concurrency": self.concurrency}
+        return {
+            "max_in_flight": self.max_in_flight,
+            "concurrency": self.concurrency,
+            "worker_processes": self.processes,
+        }
+
+    def share(self, processes: int) -> EngineSettings:
+        """What each of ``processes`` task processes gets."""
+        return replace(
+            self,
+            concurrency=max(1, -(-self.concurrency // processes)),
+            max_in_flight=max(1, -(-self.max_in_flight // processes)),
+            processes=1,
+        )
 
     def slots(self, *, remote: bool) -> SlotPool:
         """A fresh slot pool for one job's tasks on a remote or local store."""

@@ -59,6 +59,8 @@ class TaskPool:
     def __init__(self, run_one: RunOne, slots: SlotPool) -> None:
         self.run_one = run_one
         self.slots = slots
+        #: Tasks worth queueing: enough to fill every slot the pool may open.
+        self.window = 2 * slots.ceiling + 8
         self._lock = threading.Lock()
         self._work = threading.Condition(self._lock)  # a task queued or a slot freed
         self._retry = threading.Condition(self._lock)  # a slot freed, for a throttled task

@@ -22,17 +22,26 @@ def test_status_shows_the_defaults_a_new_worker_would_use(s3bo, state_dir):
     run = s3bo("worker", "--status")
     assert run.exit_code == 0
     assert run.stdout.startswith(f"worker not running for {state_dir}\n")
-    assert shown(run) == {"max_in_flight": "256", "concurrency": "8"}
+    cpus = str(os.cpu_count() or 1)
+    assert shown(run) == {"max_in_flight": "256", "concurrency": "8", "worker_processes": cpus}
 
 
 def test_config_file_then_environment_then_option(s3bo, tmp_path, monkeypatch):
     assert s3bo("configure", "set", "max_in_flight", "48").exit_code == 0
     assert s3bo("configure", "set", "concurrency", "3").exit_code == 0
-    assert shown(s3bo("worker", "--status")) == {"max_in_flight": "48", "concurrency": "3"}
+    assert s3bo("configure", "set", "worker_processes", "5").exit_code == 0
+    assert shown(s3bo("worker", "--status")) == {
+        "max_in_flight": "48",
+        "concurrency": "3",
+        "worker_processes": "5",
+    }
     monkeypatch.setenv("S3BO_MAX_IN_FLIGHT", "96")
     assert shown(s3bo("worker", "--status"))["max_in_flight"] == "96"
-    run = s3bo("worker", "--status", "--max-in-flight", "12")
+    monkeypatch.setenv("S3BO_WORKER_PROCESSES", "2")
+    assert shown(s3bo("worker", "--status"))["worker_processes"] == "2"
+    run = s3bo("worker", "--status", "--max-in-flight", "12", "--processes", "1")
     assert shown(run)["max_in_flight"] == "12"
+    assert shown(run)["worker_processes"] == "1"
 
 
 def test_a_bad_setting_is_one_line_naming_it(s3bo, monkeypatch):
@@ -58,7 +67,12 @@ def test_the_autostarted_worker_runs_with_the_starting_commands_settings(store, 
     store.create_bucket("photos")
     store.put_object("photos", "a", b"x")
     env = {k: v for k, v in os.environ.items() if k != "S3BO_NO_AUTOSTART"}
-    started_with = {**env, "S3BO_MAX_IN_FLIGHT": "32", "S3BO_WORKER_IDLE_TIMEOUT": "60"}
+    started_with = {
+        **env,
+        "S3BO_MAX_IN_FLIGHT": "32",
+        "S3BO_WORKER_PROCESSES": "3",
+        "S3BO_WORKER_IDLE_TIMEOUT": "60",
+    }
     created = cli(*job_args(TAG_OP, put_manifest(store, [("photos", "a")])), env=started_with)
     assert created.returncode == 0, created.stderr
     plain = {**env, "S3BO_NO_AUTOSTART": "1"}  # asked from a shell without the setting
@@ -73,6 +87,6 @@ def test_the_autostarted_worker_runs_with_the_starting_commands_settings(store, 
     try:
         assert status.stdout.startswith(f"worker running for {state_dir}")
         values = dict(line.split() for line in status.stdout.splitlines()[1:])
-        assert values == {"max_in_flight": "32", "concurrency": "8"}
+        assert values == {"max_in_flight": "32", "concurrency": "8", "worker_processes": "3"}
     finally:
         os.kill(pid, signal.SIGTERM)

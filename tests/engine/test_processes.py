@@ -1,0 +1,158 @@
+"""Tasks spread over processes: each task recorded once, whatever process is killed when."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from s3bo_cli.engine.settings import EngineSettings
+from s3bo_cli.engine.worker import Worker
+from tests.engine.conftest import job_args, put_manifest
+
+TAG_OP = {"S3PutObjectTagging": {"TagSet": [{"Key": "done", "Value": "yes"}]}}
+REPORT = {"Bucket": "arn:aws:s3:::reports", "Format": "Report_CSV_20180820", "Enabled": True}
+
+
+def job_dir(state_dir: Path, job_id: str) -> Path:
+    return state_dir / "accounts" / "123456789012" / "us-east-1" / "jobs" / job_id
+
+
+def seeded_job(s3bo, store, count: int) -> str:
+    store.create_bucket("photos")
+    store.create_bucket("reports")
+    folder = Path(store.root) / "photos"
+    for i in range(count):  # dropped in as plain files: quicker than fsync'd puts
+        (folder / f"k{i}").write_bytes(b"x")
+    manifest = put_manifest(store, [("photos", f"k{i}") for i in range(count)])
+    return s3bo(*job_args(TAG_OP, manifest, report=REPORT)).json["JobId"]
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry))
+    return found
+
+
+def assert_each_task_once(s3bo, store, state_dir, job_id, count):
+    job = s3bo("describe-job", "--job-id", job_id).json["Job"]
+    assert job["Status"] == "Complete"
+    assert job["ProgressSummary"]["NumberOfTasksSucceeded"] == count
+    assert job["ProgressSummary"]["NumberOfTasksFailed"] == 0
+    lines = (job_dir(state_dir, job_id) / "results.jsonl").read_text().splitlines()
+    assert sorted(json.loads(line)["index"] for line in lines) == list(range(count))
+    for i in range(count):
+        assert store.get_object_tagging("photos", f"k{i}") == {"done": "yes"}
+    manifest = json.loads(store.get_object("reports", f"job-{job_id}/manifest.json").read())
+    (entry,) = manifest["Results"]
+    assert len(store.get_object("reports", entry["Key"]).read().splitlines()) == count
+
+
+def test_a_long_job_runs_in_several_processes_each_task_once(s3bo, store, state_dir, monkeypatch):
+    spawned = []
+    real_popen = subprocess.Popen
+
+    def watching_popen(args, *rest, **kwargs):
+        proc = real_popen(args, *rest, **kwargs)
+        spawned.append(args)
+        return proc
+
+    monkeypatch.setattr(subprocess, "Popen", watching_popen)
+    job_id = seeded_job(s3bo, store, 400)
+    Worker(state_dir, settings=EngineSettings(processes=3, min_tasks_per_process=50)).run(
+        burst=True
+    )
+    assert len([a for a in spawned if "s3bo_cli.engine.taskprocs" in a]) == 3
+    assert_each_task_once(s3bo, store, state_dir, job_id, 400)
+
+
+def test_a_short_job_runs_in_the_workers_own_process(s3bo, store, state_dir, monkeypatch):
+    spawned = []
+    monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: spawned.append(a))
+    job_id = seeded_job(s3bo, store, 20)
+    Worker(state_dir, settings=EngineSettings(processes=4)).run(burst=True)
+    assert spawned == []
+    assert_each_task_once(s3bo, store, state_dir, job_id, 20)
+
+
+TASKS = 1500  # three processes' worth (EngineSettings.min_tasks_per_process each)
+
+
+def start_worker(state_dir: Path, processes: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "s3bo_cli", "--state-dir", str(state_dir), "worker", "--burst",
+         "--processes", str(processes), "--concurrency", "4"],
+    )  # fmt: skip
+
+
+def wait_for_results(worker: subprocess.Popen, results: Path, lines: int) -> None:
+    deadline = time.monotonic() + 120
+    while not (results.exists() and results.read_bytes().count(b"\n") >= lines):
+        assert worker.poll() is None, "the worker ended before it could be killed"
+        assert time.monotonic() < deadline, "the worker made no progress"
+        time.sleep(0.005)
+
+
+@pytest.mark.parametrize("seed", [1, pytest.param(2, marks=pytest.mark.slow)])
+def test_kill_9_of_a_task_process_loses_and_doubles_nothing(s3bo, store, state_dir, seed):
+    job_id = seeded_job(s3bo, store, TASKS)
+    results = job_dir(state_dir, job_id) / "results.jsonl"
+    worker = start_worker(state_dir, 3)
+    try:
+        wait_for_results(worker, results, random.Random(seed).randrange(100, TASKS // 2))
+        children = children_of(worker.pid)
+        assert children, "no task processes"
+        os.kill(random.Random(seed).choice(children), signal.SIGKILL)
+        assert worker.wait(timeout=120) == 0  # it carried on without the killed process
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert_each_task_once(s3bo, store, state_dir, job_id, TASKS)
+
+
+@pytest.mark.parametrize("seed", [1, pytest.param(2, marks=pytest.mark.slow)])
+def test_kill_9_of_the_worker_ends_its_task_processes_and_a_new_worker_finishes(
+    s3bo, store, state_dir, seed
+):
+    job_id = seeded_job(s3bo, store, TASKS)
+    results = job_dir(state_dir, job_id) / "results.jsonl"
+    worker = start_worker(state_dir, 2)
+    try:
+        wait_for_results(worker, results, random.Random(seed).randrange(100, TASKS // 2))
+        children = children_of(worker.pid)
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    deadline = time.monotonic() + 30
+    while alive := [pid for pid in children if _running(pid)]:
+        assert time.monotonic() < deadline, f"task processes outlived their worker: {alive}"
+        time.sleep(0.05)
+    assert s3bo("describe-job", "--job-id", job_id).json["Job"]["Status"] == "Active"
+    again = start_worker(state_dir, 2)
+    assert again.wait(timeout=180) == 0
+    assert_each_task_once(s3bo, store, state_dir, job_id, TASKS)
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
