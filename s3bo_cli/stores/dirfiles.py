@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import itertools
 import os
 import shutil
 import stat
@@ -26,11 +27,11 @@ from s3bo_cli.stores.dirlayout import (
     META_DIR,
     SCHEMA_VERSION,
     BucketPaths,
+    KeyPaths,
     bad_key,
     check_version_id,
     fingerprint,
     iso,
-    key_segments,
     new_record,
     new_version_id,
     open_data,
@@ -77,23 +78,24 @@ class BucketFiles:
 
     # -- finding ----------------------------------------------------------------------
 
-    def current(self, key: str, segments: list[str], *, locked: bool) -> dict[str, Any] | None:
+    def current(self, key: str, where: KeyPaths, *, locked: bool) -> dict[str, Any] | None:
         """The record of the file at ``key``, or None when there is no such file."""
-        data = self.paths.data(segments)
         try:
-            st = os.lstat(data)
+            st = os.lstat(where.data)
+            if where.folder is not None and not stat.S_ISDIR(os.lstat(where.folder).st_mode):
+                return None  # a folder marker whose folder was removed by hand
         except (FileNotFoundError, NotADirectoryError):
             return None
         if not stat.S_ISREG(st.st_mode):
             return None
-        record = read_json(self.paths.meta(segments))
+        record = read_json(where.meta)
         if record is not None and record.get("file") == fingerprint(st):
             return record
         if not locked:
             # A writer may be between renaming the data and writing its record.
             try:
                 with self.paths.lock(key):
-                    return self.current(key, segments, locked=True)
+                    return self.current(key, where, locked=True)
             except OSError as exc:
                 if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
                     raise
@@ -103,15 +105,15 @@ class BucketFiles:
         return record
 
     def find(self, key: str, version_id: str | None, *, locked: bool = False) -> Target:
-        segments = key_segments(key)
-        current = self.current(key, segments, locked=locked)
+        where = self.paths.key(key)
+        current = self.current(key, where, locked=locked)
         if version_id is None:
             if current is None:
                 raise no_such_key()
-            return Target(current, self.paths.meta(segments), self.paths.data(segments), True)
+            return Target(current, where.meta, where.data, True)
         check_version_id(version_id)
         if current is not None and (current.get("version_id") or "null") == version_id:
-            return Target(current, self.paths.meta(segments), self.paths.data(segments), True)
+            return Target(current, where.meta, where.data, True)
         folder = self.paths.versions(key)
         record = read_json(os.path.join(folder, version_id + ".json"))
         if record is None:
@@ -136,7 +138,7 @@ class BucketFiles:
         target.record["etag"] = digest.hexdigest()
         with contextlib.suppress(OSError, S3Error), self.paths.lock(key):
             if target.current:
-                fresh = self.current(key, key_segments(key), locked=True)
+                fresh = self.current(key, self.paths.key(key), locked=True)
                 if fresh is None or fresh.get("file") != target.record.get("file"):
                     return
             else:
@@ -151,7 +153,29 @@ class BucketFiles:
         parts = prefix.split("/")[:-1]
         if parts and all(p not in ("", ".", "..") for p in parts) and parts[0] != META_DIR:
             start, key_prefix = self.paths.data(parts), "/".join(parts) + "/"
+            if key_prefix.startswith(prefix):
+                return itertools.chain(
+                    self._marker(start, key_prefix), self._walk(start, key_prefix, prefix)
+                )
         return self._walk(start, key_prefix, prefix)
+
+    def _marker(self, folder: str, key: str) -> Iterator[tuple[str, Target]]:
+        """The folder marker ``key`` of ``folder``, if it has one."""
+        if self.paths.has_marker(folder):
+            yield from self._found(key)
+
+    def _found(self, key: str) -> Iterator[tuple[str, Target]]:
+        """``key`` with its record, unless it was deleted since its folder was read."""
+        try:
+            target = self.find(key, None)
+            self.ensure_etag(key, target)
+        except (FileNotFoundError, NotADirectoryError):
+            return  # deleted meanwhile
+        except S3Error as exc:
+            if exc.code != "NoSuchKey":
+                raise  # a key through a link, swapped in since the folder was read
+            return
+        yield key, target
 
     def _walk(self, folder: str, key_prefix: str, prefix: str) -> Iterator[tuple[str, Target]]:
         try:
@@ -176,18 +200,11 @@ class BucketFiles:
         items.sort(key=lambda item: item[0])
         for _, key, entry, is_dir in items:
             if is_dir:
+                if key.startswith(prefix):
+                    yield from self._marker(entry.path, key)
                 yield from self._walk(entry.path, key, prefix)
-                continue
-            try:
-                target = self.find(key, None)
-                self.ensure_etag(key, target)
-            except (FileNotFoundError, NotADirectoryError):
-                continue  # deleted meanwhile
-            except S3Error as exc:
-                if exc.code != "NoSuchKey":
-                    raise  # a key through a link, swapped in since the folder was read
-                continue
-            yield key, target
+            else:
+                yield from self._found(key)
 
     # -- writing ----------------------------------------------------------------------
 
@@ -242,13 +259,12 @@ class BucketFiles:
         self, key: str, spooled: Spooled, record: dict[str, Any], now: datetime
     ) -> str | None:
         """Make spooled bytes the current version of ``key``; returns its version id."""
-        segments = key_segments(key)
-        data = self.paths.data(segments)
+        where = self.paths.key(key)
         try:
             with self.paths.lock(key):
-                if os.path.isdir(data):
+                if where.folder is None and os.path.isdir(where.data):
                     raise _conflict(key)
-                old = self.current(key, segments, locked=True)
+                old = self.current(key, where, locked=True)
                 version_id = self._next_version_id()
                 if old is not None:
                     self._retire(key, old, version_id)
@@ -264,10 +280,12 @@ class BucketFiles:
                     file=fingerprint(spooled.stat),
                 )
                 try:
-                    place(spooled.path, data)
+                    if where.folder is not None:
+                        os.makedirs(where.folder, exist_ok=True)
+                    place(spooled.path, where.data)
                 except (NotADirectoryError, FileExistsError, IsADirectoryError):
                     raise _conflict(key) from None
-                self.save(Target(record, self.paths.meta(segments), data, True))
+                self.save(Target(record, where.meta, where.data, True))
         finally:
             remove(spooled.path)
         return version_id
@@ -293,7 +311,7 @@ class BucketFiles:
         os.makedirs(folder, exist_ok=True)
         version_id = record.get("version_id") or "null"
         dest = os.path.join(folder, version_id)
-        data = self.paths.data(key_segments(key))
+        data = self.paths.key(key).data
         remove(dest)
         try:
             os.link(data, dest)
@@ -309,20 +327,25 @@ class BucketFiles:
         remove(os.path.join(folder, version_id + ".json"))
         prune_dirs(os.path.join(folder, "-"), os.path.join(self.paths.meta_root, "versions"))
 
-    def unlink_current(self, segments: list[str]) -> None:
-        data, meta = self.paths.data(segments), self.paths.meta(segments)
-        remove(data)
-        remove(meta)
-        prune_dirs(data, self.paths.dir)
-        prune_dirs(meta, os.path.join(self.paths.meta_root, "meta"))
+    def unlink_current(self, where: KeyPaths) -> None:
+        """Remove the current version's bytes and record, and the folders left empty
+        (except those that are folder markers themselves)."""
+        remove(where.data)
+        remove(where.meta)
+        keep = self.paths.has_marker
+        if where.folder is None:
+            prune_dirs(where.data, self.paths.dir, keep)
+            prune_dirs(where.meta, os.path.join(self.paths.meta_root, "meta"))
+        else:
+            prune_dirs(os.path.join(where.folder, "-"), self.paths.dir, keep)
+            prune_dirs(where.data, os.path.join(self.paths.meta_root, "folders"))
 
     def add_delete_marker(self, key: str, current: dict[str, Any] | None, now: datetime) -> str:
         """Hide ``key`` behind a new delete marker; returns the marker's version id."""
-        segments = key_segments(key)
         marker_id = self._next_version_id() or "null"
         if current is not None:
             self._retire(key, current, marker_id)
-            self.unlink_current(segments)
+            self.unlink_current(self.paths.key(key))
         elif marker_id == "null":
             self.drop_noncurrent(key, "null")
         marker = {
@@ -350,12 +373,13 @@ class BucketFiles:
         newest = max(records, key=lambda r: r.get("seq", 0))
         if newest.get("delete_marker"):
             return
-        segments = key_segments(key)
+        where = self.paths.key(key)
         version_id = newest["version_id"]
-        data = self.paths.data(segments)
-        place(os.path.join(folder, version_id), data)
-        newest["file"] = fingerprint(os.stat(data))
-        self.save(Target(newest, self.paths.meta(segments), data, True))
+        if where.folder is not None:
+            os.makedirs(where.folder, exist_ok=True)
+        place(os.path.join(folder, version_id), where.data)
+        newest["file"] = fingerprint(os.stat(where.data))
+        self.save(Target(newest, where.meta, where.data, True))
         remove(os.path.join(folder, version_id + ".json"))
 
     def _clear_stale_records(self, record_path: str) -> None:

@@ -6,6 +6,9 @@
     <root>/<bucket>/.s3bo/bucket.json          versioning, object lock, replication
     <root>/<bucket>/.s3bo/meta/<key>           JSON record of the current version
     <root>/<bucket>/.s3bo/versions/<hh>/<h>/   noncurrent versions: <vid> bytes, <vid>.json
+    <root>/<bucket>/.s3bo/folders/<hh>/<h>     a folder marker (a key ending in '/'): its
+                                               bytes, and <h>.json its record; the folder
+                                               <root>/<bucket>/<key> exists beside it
     <root>/<bucket>/.s3bo/tmp/                 temp files, renamed into place
     <root>/<bucket>/.s3bo/locks/               striped per-object lock files
 """
@@ -25,7 +28,7 @@ import stat
 import threading
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import IO, Any, TypeVar
 
@@ -68,7 +71,8 @@ def key_segments(key: str) -> list[str]:
         raise bad_key("Object key must not contain a NUL character")
     if key.startswith("/"):
         raise bad_key(f"Object key {key!r} is an absolute path; the directory store cannot hold it")
-    segments = key.split("/")
+    # A folder marker (``dir/``) is the folder ``dir`` and a record of its own.
+    segments = (key[:-1] if key.endswith("/") else key).split("/")
     for segment in segments:
         if segment in ("", ".", ".."):
             raise bad_key(
@@ -85,6 +89,15 @@ def key_segments(key: str) -> list[str]:
     if segments[0] == META_DIR:
         raise bad_key(f"Object keys under {META_DIR}/ are reserved by the directory store")
     return segments
+
+
+@dataclass(frozen=True)
+class KeyPaths:
+    """Where one key's current version lives."""
+
+    data: str  # its bytes
+    meta: str  # its record
+    folder: str | None = None  # a folder marker's folder, which must exist too
 
 
 def link_refused(relative: str) -> S3Error:
@@ -186,9 +199,22 @@ class BucketPaths:
     def meta(self, segments: list[str]) -> str:
         return self.confine(os.path.join(self.meta_root, "meta", *segments))
 
+    def key(self, key: str) -> KeyPaths:
+        """The paths of ``key``'s current version (validated, confined)."""
+        segments = key_segments(key)
+        if not key.endswith("/"):
+            return KeyPaths(self.data(segments), self.meta(segments))
+        base = os.path.join(self.meta_root, "folders", *_digest_path(key))
+        return KeyPaths(self.confine(base), self.confine(base + ".json"), self.data(segments))
+
+    def has_marker(self, folder: str) -> bool:
+        """Whether the folder at ``folder`` (below the bucket folder) has a marker object."""
+        key = os.path.relpath(folder, self.dir).replace(os.sep, "/") + "/"
+        base = os.path.join(self.meta_root, "folders", *_digest_path(key))
+        return os.path.isfile(base)
+
     def versions(self, key: str) -> str:
-        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
-        return self.confine(os.path.join(self.meta_root, "versions", digest[:2], digest))
+        return self.confine(os.path.join(self.meta_root, "versions", *_digest_path(key)))
 
     def confine(self, path: str) -> str:
         """Refuse a path below the bucket folder that is, or passes through, a symbolic link.
@@ -210,7 +236,7 @@ class BucketPaths:
 
     def confine_internals(self) -> None:
         """Refuse a bucket whose own ``.s3bo`` folders have been replaced by links."""
-        for name in ("bucket.json", "tmp", "locks", "meta", "versions"):
+        for name in ("bucket.json", "tmp", "locks", "meta", "versions", "folders"):
             self.confine(os.path.join(self.meta_root, name))
 
     def lock(self, key: str) -> contextlib.AbstractContextManager[None]:
@@ -333,10 +359,15 @@ def remove(path: str) -> None:
         os.unlink(path)
 
 
-def prune_dirs(path: str, stop: str) -> None:
-    """Remove now-empty folders from ``path`` up to (not including) ``stop``."""
+def _digest_path(key: str) -> tuple[str, str]:
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return digest[:2], digest
+
+
+def prune_dirs(path: str, stop: str, keep: Callable[[str], bool] = lambda _: False) -> None:
+    """Remove now-empty folders from ``path`` up to (not including) ``stop`` or a ``keep``."""
     path = os.path.dirname(path)
-    while len(path) > len(stop) and path.startswith(stop):
+    while len(path) > len(stop) and path.startswith(stop) and not keep(path):
         try:
             os.rmdir(path)
         except OSError:

@@ -317,7 +317,7 @@ class DirStore:
         lock: ObjectLock | None = None,
     ) -> WriteResult:
         files = self._files(bucket)
-        files.paths.data(key_segments(key))  # refused before the body is read: a link
+        files.paths.key(key)  # refused before the body is read: a link, a bad key
         self._prepare(
             files.paths,
             bucket,
@@ -357,7 +357,7 @@ class DirStore:
         lock: ObjectLock | None = None,
     ) -> WriteResult:
         dest = self._files(dest_bucket)
-        dest.paths.data(key_segments(dest_key))  # refused before the copy: a link
+        dest.paths.key(dest_key)  # refused before the copy: a link, a bad key
         source_files = self._files(src_bucket)
         config = self._prepare(
             dest.paths,
@@ -599,22 +599,22 @@ class DirStore:
     ) -> str | None:
         """Delete an object (or one version); returns the version id S3 would report."""
         files = self._files(bucket)
-        segments = key_segments(key)
+        where = files.paths.key(key)
         versioning = self._config(files.paths, bucket).versioning
         if version_id is not None:
             check_version_id(version_id)
         with files.paths.lock(key):
-            current = files.current(key, segments, locked=True)
+            current = files.current(key, where, locked=True)
             if version_id is None:
                 if versioning is None:
                     if current is not None:
-                        files.unlink_current(segments)
+                        files.unlink_current(where)
                     return None
                 return files.add_delete_marker(key, current, self._clock())
             is_current = current is not None and (current.get("version_id") or "null") == version_id
             if current is not None and is_current:
                 self._check_deletable(current, bypass_governance)
-                files.unlink_current(segments)
+                files.unlink_current(where)
             else:
                 record = read_json(os.path.join(files.paths.versions(key), version_id + ".json"))
                 if record is None:

@@ -319,3 +319,49 @@ def test_put_with_lock_on_plain_bucket(store: ObjectStore, bucket: str) -> None:
     with pytest.raises(S3Error) as exc:
         store.put_object(bucket, "k", b"x", lock=ObjectLock(legal_hold=True))
     assert _error(exc) == ("InvalidRequest", 400)
+
+
+# -- folder markers: keys ending in / ---------------------------------------------------
+
+
+def test_folder_markers_are_objects(store: ObjectStore, bucket: str) -> None:
+    store.put_object(bucket, "dir/", b"")
+    store.put_object(bucket, "dir/a", b"alpha")
+    store.put_object(bucket, "dir!", b"bang")
+    store.put_object(bucket, "dir/sub/", b"")
+    info = store.head_object(bucket, "dir/")
+    assert (info.size, info.etag) == (0, hashlib.md5(b"").hexdigest())
+    assert store.get_object(bucket, "dir/").read() == b""
+    keys = [o.key for o in store.list_objects(bucket)]
+    assert keys == ["dir!", "dir/", "dir/a", "dir/sub/"]  # S3's byte order
+    assert [o.key for o in store.list_objects(bucket, "dir/")] == ["dir/", "dir/a", "dir/sub/"]
+    assert [o.key for o in store.list_objects(bucket, "dir/s")] == ["dir/sub/"]
+    store.put_object_tagging(bucket, "dir/", {"kind": "folder"})
+    assert store.get_object_tagging(bucket, "dir/") == {"kind": "folder"}
+    store.copy_object(bucket, "dir/", bucket, "copy/")
+    assert store.head_object(bucket, "copy/").size == 0
+
+    store.delete_object(bucket, "dir/a")
+    store.delete_object(bucket, "dir/sub/")
+    assert [o.key for o in store.list_objects(bucket, "dir")] == ["dir!", "dir/"]
+    store.delete_object(bucket, "dir/")
+    assert [o.key for o in store.list_objects(bucket, "dir")] == ["dir!"]
+    with pytest.raises(S3Error) as exc:
+        store.head_object(bucket, "dir/")
+    assert exc.value.http_status == 404
+
+
+def test_a_folder_marker_outlives_the_keys_under_it(store: ObjectStore, bucket: str) -> None:
+    store.put_object(bucket, "a/", b"")
+    store.put_object(bucket, "a/b/c", b"x")
+    store.delete_object(bucket, "a/b/c")
+    assert [o.key for o in store.list_objects(bucket)] == ["a/"]
+
+
+def test_folder_markers_in_a_versioned_bucket(store: ObjectStore, versioned: str) -> None:
+    first = store.put_object(versioned, "dir/", b"")
+    marker = store.delete_object(versioned, "dir/")
+    assert marker and [o.key for o in store.list_objects(versioned)] == []
+    assert store.head_object(versioned, "dir/", first.version_id).size == 0
+    store.delete_object(versioned, "dir/", version_id=marker)
+    assert [o.key for o in store.list_objects(versioned)] == ["dir/"]

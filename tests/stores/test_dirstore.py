@@ -94,7 +94,8 @@ def test_tag_write_touches_only_its_record(ds: DirStore, root: Path) -> None:
         ".s3bo/bucket.json",
         "a//b",
         "a/./b",
-        "dir/",
+        "dir//",
+        "/",
         "..",
         "k" * 1025,
         "x" * 256,
@@ -343,3 +344,37 @@ def test_a_long_key_is_limited_by_its_segments_not_its_length(ds: DirStore) -> N
     with pytest.raises(S3Error) as exc:
         ds.put_object("data", "k" * 1025, b"x")
     assert exc.value.code == "KeyTooLongError"  # S3's own limit, checked first
+
+
+def test_a_folder_marker_is_a_folder_on_disk(ds: DirStore, root: Path) -> None:
+    ds.put_object("data", "reports/2024/", b"")
+    assert (root / "data/reports/2024").is_dir()
+    assert not list((root / "data/reports/2024").iterdir())
+    with pytest.raises(S3Error) as exc:
+        ds.put_object("data", "reports", b"file where a folder is")
+    assert exc.value.code == "InvalidArgument"
+    ds.put_object("data", "plain", b"x")
+    with pytest.raises(S3Error) as exc:
+        ds.put_object("data", "plain/", b"")
+    assert exc.value.code == "InvalidArgument"
+    (root / "data/by-hand").mkdir()  # a folder made by hand is no marker
+    assert [o.key for o in ds.list_objects("data")] == ["plain", "reports/2024/"]
+    ds.delete_object("data", "reports/2024/")
+    assert not (root / "data/reports").exists()
+
+
+def test_a_copy_job_copies_folder_markers(s3bo, run_worker, state_dir: Path) -> None:
+    from tests.engine.conftest import job_args, put_manifest
+
+    store = DirStore(state_dir / "buckets")
+    store.create_bucket("src")
+    store.create_bucket("dest")
+    store.put_object("src", "photos/", b"")
+    store.put_object("src", "photos/a.jpg", b"jpeg")
+    manifest = put_manifest(store, [("src", "photos/"), ("src", "photos/a.jpg")])
+    operation = {"S3PutObjectCopy": {"TargetResource": "arn:aws:s3:::dest"}}
+    job_id = s3bo(*job_args(operation, manifest)).json["JobId"]
+    run_worker()
+    job = s3bo("describe-job", "--job-id", job_id).json["Job"]
+    assert job["ProgressSummary"]["NumberOfTasksSucceeded"] == 2, job
+    assert [o.key for o in store.list_objects("dest")] == ["photos/", "photos/a.jpg"]
