@@ -20,7 +20,10 @@ if TYPE_CHECKING:
 
 @click.group("manifest")
 def manifest() -> None:
-    """Check and build CSV manifests (S3BatchOperations_CSV_20180820).
+    """Check and build CSV manifests for jobs.
+
+    The format is S3BatchOperations_CSV_20180820: Bucket,Key[,VersionId] per
+    line, keys URL-encoded.
 
     \b
     Example:

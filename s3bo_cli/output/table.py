@@ -231,12 +231,14 @@ def get_job_tagging(result: dict[str, Any], width: int = 0) -> list[RenderableTy
 
 
 def dry_run_plan(result: dict[str, Any], width: int = 0) -> list[RenderableType]:
-    """`create-job --dry-run`: the planner's own summary lines, under a title."""
-    from s3bo_cli.output.plan import render_plan_lines
+    """`create-job --dry-run`: the planner's summary, its lines fitted to ``width``."""
+    from s3bo_cli.output.layout import unbroken
+    from s3bo_cli.output.plan import fit_rows, plan_rows
 
     failures = result.get("LikelyFailureCounts") or {}
     title = Text("Dry run: no job was created", style="bold")
-    body = Text("\n".join(render_plan_lines(result)), style="red" if failures else "")
+    lines = fit_rows(plan_rows(result), width or 200)
+    body = unbroken(Text("\n".join(lines), style="red" if failures else ""))
     return [title, body]
 
 

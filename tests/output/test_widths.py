@@ -188,3 +188,27 @@ def test_events_table_keeps_job_ids_whole(columns: int) -> None:
     shown = out.getvalue()
     assert_whole(shown, {*IDS, "JobStatusChanged", "Complete", "2026-11-24"}, columns)
     assert "…" not in shown
+
+
+def test_dry_run_plan_lines_fit_every_width(s3bo, store) -> None:
+    from tests.conftest import ROLE
+    from tests.engine.conftest import put_manifest
+
+    store.create_bucket("photos")
+    keys = [f"holiday-2024/img-{n:05d}.jpg" for n in range(3)]
+    for key in keys:
+        store.put_object("photos", key, b"x")
+    manifest = put_manifest(store, [("photos", k) for k in [*keys, "holiday-2024/gone.jpg"]])
+    operation = {"S3PutObjectTagging": {"TagSet": [{"Key": "k", "Value": "v"}]}}
+    run = s3bo(
+        "--output", "json", "create-job", "--dry-run", "--priority", "1", "--role-arn", ROLE,
+        "--operation", json.dumps(operation), "--manifest", json.dumps(manifest),
+        "--report", "Enabled=false",
+    )  # fmt: skip
+    assert run.exit_code == 0, run
+    plan = run.json
+    words = {f"s3://photos/{key}" for key in keys} | {"NoSuchKey:", "S3PutObjectTagging"}
+    for columns in WIDTHS:
+        out = draw(plan, "CreateJobDryRun", columns)
+        assert_whole(out, words, columns)
+        assert all(len(line) <= columns for line in out.splitlines()), out
