@@ -177,6 +177,17 @@ def problems(operation: str, params: dict[str, Any]) -> list[Problem]:
     return list(_walk(apimodel.input_shape_name(operation), params, ""))
 
 
+def with_idempotency_tokens(operation: str, params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` with a new UUID in each idempotency token left out, as botocore fills them."""
+    members = apimodel.shape(apimodel.input_shape_name(operation)).get("members", {})
+    missing = [n for n, m in members.items() if m.get("idempotencyToken") and n not in params]
+    if not missing:
+        return params
+    import uuid
+
+    return {**params, **{name: str(uuid.uuid4()) for name in missing}}
+
+
 def check_client_side(operation: str, params: dict[str, Any]) -> None:
     """Raise what botocore would raise before sending the request."""
     found = [p.client_text for p in problems(operation, params) if p.client]

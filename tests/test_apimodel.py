@@ -34,3 +34,13 @@ def test_cache_written_reused_and_corrupt_cache_ignored(tmp_path, monkeypatch):
 def test_shapes_outside_the_job_subset_still_resolve():
     assert apimodel.shape("AccessPointName")["type"] == "string"
     assert apimodel.operation("ListAccessPoints")["http"]["method"] == "GET"
+
+
+def test_idempotency_tokens_are_filled_as_botocore_fills_them():
+    from s3bo_cli.validation import with_idempotency_tokens
+
+    filled = with_idempotency_tokens("CreateJob", {"Priority": 1})
+    assert len(filled["ClientRequestToken"]) == 36
+    given = {"ClientRequestToken": "mine"}
+    assert with_idempotency_tokens("CreateJob", given) is given
+    assert with_idempotency_tokens("DescribeJob", {"JobId": "x"}) == {"JobId": "x"}

@@ -114,11 +114,7 @@ class LocalBackend:
             from s3bo_cli.errors import InvalidRequestException
 
             raise InvalidRequestException(f"The local engine has no operation {operation}")
-        params = dict(params)
-        if operation == "CreateJob" and "ClientRequestToken" not in params:
-            import uuid
-
-            params["ClientRequestToken"] = str(uuid.uuid4())
+        params = validation.with_idempotency_tokens(operation, dict(params))  # callers without one
         validation.check_service_side(operation, params)
         result = method(self.service(params["AccountId"], engine), params)
         output = apimodel.output_shape_name(operation)

@@ -61,11 +61,12 @@ class AppContext:
     def call(
         self, operation: str, params: dict[str, Any], *, engine: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        """Validate as botocore would, then run ``operation`` on the backend.
+        """Fill idempotency tokens and validate as botocore would, then run ``operation``.
 
         ``engine`` carries local-engine job settings (e.g. the failure threshold);
         the AWS backend cannot take them.
         """
+        params = validation.with_idempotency_tokens(operation, params)
         validation.check_client_side(operation, params)
         try:
             if engine:

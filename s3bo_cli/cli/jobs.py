@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import click
@@ -61,9 +60,10 @@ def build_create_request(
         ConfirmationRequired=options.get("confirmation_required"),
         AccountId=options.get("account_id"),
     )
+    from s3bo_cli import validation
+
     request = app.request(explicit, cli_input_json=cli_input_json, required=REQUIRED_CREATE)
-    request.setdefault("ClientRequestToken", str(uuid.uuid4()))
-    return request
+    return validation.with_idempotency_tokens("CreateJob", request)  # one for dry run and call
 
 
 @click.command("create-job", cls=AwsCommand)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import time
-import uuid
 
 import click
 
@@ -78,7 +77,6 @@ def quickstart(app: AppContext, objects: int) -> None:
         "Priority": 10,
         "RoleArn": f"arn:aws:iam::{app.account_id()}:role/s3bo-quickstart",
         "Description": "s3bo quickstart: tag demo photos",
-        "ClientRequestToken": str(uuid.uuid4()),
     }
     job_id = app.call("CreateJob", request)["JobId"]
     click.echo(

@@ -7,7 +7,6 @@ as the report wrote it, with a VersionId column when any failed task had one.
 
 from __future__ import annotations
 
-import uuid
 from typing import IO, Any
 
 from s3bo_cli.stores.base import ObjectStore
@@ -94,7 +93,6 @@ def create_request(
         "ConfirmationRequired": confirmation_required,
         "Operation": job["Operation"],
         "Report": job["Report"],
-        "ClientRequestToken": str(uuid.uuid4()),
         "Manifest": manifest,
         "Description": description[:256],
         "Priority": job["Priority"],
