@@ -195,11 +195,20 @@ def check_client_side(operation: str, params: dict[str, Any]) -> None:
         raise ParamValidationError(found)
 
 
-def validation_error(operation: str, message: str) -> ServiceError:
-    """The validation exception the operation declares (ListJobs has no BadRequest)."""
-    declared = {e["shape"] for e in apimodel.operation(operation).get("errors", [])}
-    cls = BadRequestException if "BadRequestException" in declared else InvalidRequestException
-    return cls(message)
+def validation_error(operation: str | None, message: str, **kwargs: Any) -> ServiceError:
+    """The operation's own validation error: InvalidRequestException where it declares only
+    that one (ListJobs), else BadRequestException (also for a request not yet routed)."""
+    declared = (
+        {e["shape"] for e in apimodel.operation(operation).get("errors", [])}
+        if operation
+        else set()
+    )
+    cls = (
+        InvalidRequestException
+        if "InvalidRequestException" in declared and "BadRequestException" not in declared
+        else BadRequestException
+    )
+    return cls(message, operation=operation, **kwargs)
 
 
 def check_service_side(operation: str, params: dict[str, Any]) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from s3bo_cli import apimodel
 
 
@@ -44,3 +46,19 @@ def test_idempotency_tokens_are_filled_as_botocore_fills_them():
     given = {"ClientRequestToken": "mine"}
     assert with_idempotency_tokens("CreateJob", given) is given
     assert with_idempotency_tokens("DescribeJob", {"JobId": "x"}) == {"JobId": "x"}
+
+
+@pytest.mark.parametrize(
+    ("operation", "expected"),
+    [
+        ("ListJobs", "InvalidRequestException"),
+        ("CreateJob", "BadRequestException"),
+        ("PutJobTagging", "BadRequestException"),  # declares neither: as the server answers
+        (None, "BadRequestException"),  # not yet routed
+    ],
+)
+def test_one_rule_for_the_validation_error(operation, expected):
+    from s3bo_cli.validation import validation_error
+
+    error = validation_error(operation, "bad")
+    assert (error.code, error.operation) == (expected, operation)

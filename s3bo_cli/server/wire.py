@@ -17,29 +17,17 @@ from defusedxml import DefusedXmlException
 
 from s3bo_cli import apimodel
 from s3bo_cli.errors import (
-    BadRequestException,
     ExitCode,
-    InvalidRequestException,
     S3boError,
     ServiceError,
     service_error,
 )
 from s3bo_cli.server import routes, xmlcodec
 from s3bo_cli.server.framing import MAX_BODY_BYTES as MAX_BODY_BYTES
+from s3bo_cli.validation import validation_error
 
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 Headers = dict[str, str]
-
-
-def bad_request(operation: str | None, message: str, **kwargs: Any) -> ServiceError:
-    """The operation's own validation error: BadRequestException, or InvalidRequestException."""
-    declared = {e["shape"] for e in apimodel.operation(operation)["errors"]} if operation else set()
-    cls = (
-        InvalidRequestException
-        if "InvalidRequestException" in declared and "BadRequestException" not in declared
-        else BadRequestException
-    )
-    return cls(message, operation=operation, **kwargs)
 
 
 def _host_label(host: str) -> str | None:
@@ -80,7 +68,7 @@ def parse_request(
         if body and _has_body_members(shape):
             params.update(_parse_body(operation, shape, body))
     except xmlcodec.ValueProblem as exc:
-        raise bad_request(operation, str(exc)) from None
+        raise validation_error(operation, str(exc)) from None
     return operation, params
 
 
@@ -118,21 +106,21 @@ def _has_body_members(shape: dict[str, Any]) -> bool:
 
 def _parse_body(operation: str, shape: dict[str, Any], body: bytes) -> dict[str, Any]:
     if len(body) > MAX_BODY_BYTES:
-        raise bad_request(operation, f"The request body exceeds {MAX_BODY_BYTES} bytes")
+        raise validation_error(operation, f"The request body exceeds {MAX_BODY_BYTES} bytes")
     try:
         root = xmlcodec.parse_xml(body)
     except DefusedXmlException:
-        raise bad_request(
+        raise validation_error(
             operation, "The XML you provided uses DTDs or entities, which are not allowed"
         ) from None
     except (ParseError, ValueError) as exc:
-        raise bad_request(
+        raise validation_error(
             operation,
             f"The XML you provided was not well-formed or did not validate: {exc}",
         ) from None
     expected = apimodel.operation(operation)["input"].get("locationName")
     if expected and xmlcodec.local_name(root.tag) != expected:
-        raise bad_request(
+        raise validation_error(
             operation, f"Expected root element {expected}, got {xmlcodec.local_name(root.tag)}"
         )
     return xmlcodec.decode_members(shape, root, "")
@@ -184,7 +172,7 @@ def as_service_error(exc: BaseException, operation: str | None = None) -> Servic
     if isinstance(exc, ServiceError):
         return exc
     if isinstance(exc, S3boError) and exc.exit_code == ExitCode.USAGE:
-        return bad_request(operation, exc.message)
+        return validation_error(operation, exc.message)
     if isinstance(exc, S3boError):
         return service_error("InternalServiceException", exc.message, operation=operation)
     return service_error(
