@@ -23,6 +23,7 @@ from s3bo_cli.engine.requests import check_create_job
 from s3bo_cli.errors import S3Error
 from s3bo_cli.model.arns import bucket_from_arn
 from s3bo_cli.model.manifest import ManifestEntry
+from s3bo_cli.model.threshold import FailureThreshold
 from s3bo_cli.safety.losses import READS, LossCounter
 from s3bo_cli.stores.base import (
     ARCHIVE_CLASSES,
@@ -36,8 +37,6 @@ from s3bo_cli.stores.base import (
 DEFAULT_CHECK_LIMIT = 10_000
 #: Likely failures listed one by one (all are counted).
 MAX_LISTED_FAILURES = 20
-#: Once this many tasks have run, a job fails when more than half of them failed.
-THRESHOLD_TASKS = 1000
 #: Operations whose tasks read the object's data.
 READS_DATA = {
     "S3PutObjectCopy": "copied",
@@ -224,10 +223,11 @@ def _warnings(
                 f"The report bucket {bucket} does not exist: the job would fail "
                 "writing its completion report"
             )
-    if total >= THRESHOLD_TASKS and checked and failed * 2 > checked:
+    threshold = FailureThreshold()
+    if checked and total >= threshold.min_tasks and failed / checked > threshold.fraction:
         warnings.append(
             f"{failed} of {checked} checked objects would fail: the job would likely fail "
-            f"(more than 50% of tasks failed once {THRESHOLD_TASKS} have run)"
+            f"({threshold})"
         )
     if checked < total:
         warnings.append(

@@ -182,7 +182,12 @@ def local_job_settings(
     engine: dict[str, Any] = {}
     if failure_threshold:
         app.require_local("--failure-threshold")
-        engine["failure_threshold"] = parse_threshold(failure_threshold)
+        from s3bo_cli.model.threshold import FailureThreshold
+
+        try:
+            engine["failure_threshold"] = FailureThreshold.parse(failure_threshold).settings()
+        except ValueError as exc:
+            raise UsageError(f"--failure-threshold: {exc}") from None
     if notify_url:
         app.require_local("--notify-url")
         if not notify_url.startswith(("http://", "https://")):
@@ -241,23 +246,6 @@ def lint_manifest_before_submit(request: dict[str, Any], store: Any) -> None:
             f"manifest s3://{bucket}/{key} line {first.line}: {first.code}: {first.message} "
             f"({result.errors} error(s); see `s3bo manifest lint`, or pass --no-lint)"
         )
-
-
-def parse_threshold(text: str) -> dict[str, Any]:
-    """``25%``, ``25%:100`` or ``none`` -> the engine's threshold settings."""
-    if text.strip().lower() == "none":
-        return {"fraction": 1.0, "min_tasks": 0}
-    percent, _, minimum = text.partition(":")
-    try:
-        fraction = float(percent.strip().rstrip("%")) / 100
-        min_tasks = int(minimum) if minimum else 1000
-    except ValueError:
-        raise UsageError(
-            f"--failure-threshold: expected PERCENT[:MIN_TASKS] or none, not {text!r}"
-        ) from None
-    if not 0 <= fraction <= 1 or min_tasks < 1:
-        raise UsageError("--failure-threshold: PERCENT must be 0-100 and MIN_TASKS at least 1")
-    return {"fraction": fraction, "min_tasks": min_tasks}
 
 
 @click.command("describe-job", cls=AwsCommand)

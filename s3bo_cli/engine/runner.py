@@ -31,14 +31,10 @@ from s3bo_cli.engine.taskpool import TaskPool
 from s3bo_cli.engine.taskprocs import ProcessTaskPool
 from s3bo_cli.errors import S3Error
 from s3bo_cli.model.manifest import ManifestEntry
+from s3bo_cli.model.threshold import FailureThreshold
 from s3bo_cli.stores.base import ObjectStore
 
 S = JobStatus
-
-#: The service's task-failure threshold: after this many tasks ...
-THRESHOLD_MIN_TASKS = 1000
-#: ... a failed fraction above this fails the job.
-THRESHOLD_FRACTION = 0.5
 
 
 class JobRunner:
@@ -196,7 +192,7 @@ class JobRunner:
         self.on_result = dataevents.task_events(self.jobs.ns, record)
         total = job["ProgressSummary"]["TotalNumberOfTasks"]
         progress = self.log.recover(total)
-        threshold = record.get("engine", {}).get("failure_threshold") or {}
+        threshold = FailureThreshold.of(record.get("engine", {}).get("failure_threshold"))
         remaining = total - progress.succeeded - progress.failed
         with self._task_pool(record, name, operation, remaining) as pool:
             outcome = self._run_tasks(pool, progress, threshold)
@@ -250,11 +246,9 @@ class JobRunner:
             return edit.record
 
     def _run_tasks(
-        self, pool: TaskPool | ProcessTaskPool, progress: Progress, threshold: dict[str, Any]
+        self, pool: TaskPool | ProcessTaskPool, progress: Progress, threshold: FailureThreshold
     ) -> str:
         """Feed the pool, record each result once, checkpoint; why the tasks stopped."""
-        min_tasks = int(threshold.get("min_tasks", THRESHOLD_MIN_TASKS))
-        fraction = float(threshold.get("fraction", THRESHOLD_FRACTION))
         every = self.settings.checkpoint_seconds
         stop: str | None = None
         last_checkpoint = time.monotonic()
@@ -270,7 +264,7 @@ class JobRunner:
                 else:
                     progress.failed += 1
                 ran = progress.succeeded + progress.failed
-                if stop is None and ran >= min_tasks and progress.failed / ran > fraction:
+                if stop is None and threshold.exceeded(ran, progress.failed):
                     stop = "threshold"
 
         with self.log.open_for_append() as writer:
