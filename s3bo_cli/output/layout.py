@@ -51,7 +51,8 @@ def fit(table: Table, width: int) -> bool:
     """Fix ``table``'s column widths for ``width``; False (table unchanged) if it cannot fit.
 
     A column that may not wrap needs its whole text; others need their longest
-    word. What is left is shared out in proportion to what each column lacks.
+    word. What is left goes first to the columns that need little to show
+    their whole text, then evenly to the rest.
     """
     console = _console()
     options = console.options
@@ -67,21 +68,15 @@ def fit(table: Table, width: int) -> bool:
     spare = width - extra - sum(lows)
     if spare < 0:
         return False
-    widths = list(lows)
     wants = [high - low for high, low in zip(highs, lows, strict=True)]
-    total = sum(wants)
-    if total <= spare:
-        widths = highs
-    else:
-        shares = [want * spare // total for want in wants]
-        left = spare - sum(shares)
-        for index in sorted(range(len(wants)), key=lambda i: wants[i] - shares[i], reverse=True):
-            if left <= 0:
-                break
-            if shares[index] < wants[index]:
-                shares[index] += 1
-                left -= 1
-        widths = [low + share for low, share in zip(lows, shares, strict=True)]
+    widths = list(lows)
+    # water-filling: short columns get all they want (a date stays on one line),
+    # the long ones share what is left evenly
+    order = sorted(range(len(wants)), key=lambda i: wants[i])
+    for left, index in enumerate(order):
+        give = min(wants[index], spare // (len(order) - left))
+        widths[index] += give
+        spare -= give
     for column, cell_width in zip(table.columns, widths, strict=True):
         padding = table._get_padding_width(column._index)
         column.width = max(1, cell_width - padding)
