@@ -42,6 +42,13 @@ class AwsBackend:
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
 
+    def for_region(self, region: str) -> AwsBackend:
+        """The same profile and options, for the jobs of another region."""
+        import dataclasses
+
+        settings = dataclasses.replace(self.settings, region=region, region_explicit=True)
+        return AwsBackend(settings, proxies=self.proxies)
+
     # -- boto3 ------------------------------------------------------------------
 
     def session(self) -> Any:

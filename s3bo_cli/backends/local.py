@@ -80,11 +80,12 @@ class LocalBackend:
         return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
 
     def for_region(self, region: str) -> LocalBackend:
+        """The same state directory and options, for the jobs of another region."""
         import dataclasses
 
         return LocalBackend(
             dataclasses.replace(self.settings, region=region),
-            autostart=False,
+            autostart=self.autostart,
             notifier=self.notifier,
         )
 

@@ -39,7 +39,8 @@ def serve(
     Speaks the real REST-XML wire format: the eight job operations, errors as
     <ErrorResponse>. Clients add the account id to the host name
     (123456789012.s3control.local), so point them at the server as an HTTP
-    proxy. Stop with Ctrl-C.
+    proxy. Jobs are regional: each request is for the region it is signed for
+    (else the server's --region). Stop with Ctrl-C.
 
     \b
     Example:

@@ -21,8 +21,9 @@ from urllib.parse import SplitResult, parse_qs, urlsplit
 from s3bo_cli import __version__
 from s3bo_cli.backends.base import Backend
 from s3bo_cli.errors import ServiceError
-from s3bo_cli.server import auth, framing, routes, wire
+from s3bo_cli.server import auth, framing, regions, routes, wire
 from s3bo_cli.server.pool import ThreadPool
+from s3bo_cli.server.regions import RegionalBackends
 
 log = logging.getLogger("s3bo.serve")
 
@@ -59,6 +60,7 @@ class S3ControlServer(ThreadingHTTPServer):
         debug: bool = False,
     ) -> None:
         self.backend = backend
+        self.backends = RegionalBackends(backend)
         self.credentials = credentials
         self.debug = debug
         self.pool = ThreadPool(idle_seconds=S3ControlHandler.timeout)
@@ -144,12 +146,14 @@ class S3ControlHandler(BaseHTTPRequestHandler):
         self, operation: str, target: SplitResult, body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
         headers = self._headers()
-        if target.netloc and "host" not in {k.lower() for k in headers}:
-            headers["Host"] = target.netloc
+        host = next((v for k, v in headers.items() if k.lower() == "host"), None)
+        if host is None and target.netloc:
+            headers["Host"] = host = target.netloc
+        region = regions.request_region(headers, host or "", self.server.backends.region)
         query = parse_qs(target.query, keep_blank_values=True)
         _, params = wire.parse_request(self.command, target.path or "/", query, headers, body)
         try:
-            result = self.server.backend.invoke(operation, params)
+            result = self.server.backends.for_region(region).invoke(operation, params)
         except ServiceError as exc:
             exc.operation = exc.operation or operation
             raise

@@ -122,12 +122,9 @@ def make_client(server: Server) -> Callable[..., Any]:
 
     def make(**kwargs: Any) -> Any:
         config = Config(proxies={"http": server.proxy}, retries={"max_attempts": 1})
+        options = {"region_name": "us-east-1", **kwargs}
         return boto3.client(
-            "s3control",
-            region_name="us-east-1",
-            endpoint_url="http://s3control.local",
-            config=config,
-            **kwargs,
+            "s3control", endpoint_url="http://s3control.local", config=config, **options
         )
 
     return make
