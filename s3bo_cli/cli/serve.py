@@ -25,6 +25,17 @@ SECRET_ENV = "S3BO_SERVE_SECRET_ACCESS_KEY"
 @click.option(
     "--auth-secret", envvar=SECRET_ENV, help=f"Its secret access key [env: {SECRET_ENV}]."
 )
+@click.option(
+    "--print-env",
+    is_flag=True,
+    help="Print the environment that points AWS programs at this server (and its S3 "
+    "endpoint), then exit.",
+)
+@click.option(
+    "--shell",
+    type=click.Choice(["bash", "zsh", "fish", "powershell"]),
+    help="Syntax for --print-env [default: from $SHELL, else bash].",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -33,6 +44,8 @@ def serve(
     require_auth: bool,
     auth_key_id: str | None,
     auth_secret: str | None,
+    print_env: bool,
+    shell: str | None,
 ) -> None:
     """Serve the S3 Control job API over HTTP, for the aws CLI, boto3 and SDKs.
 
@@ -51,7 +64,15 @@ def serve(
       # boto3
       boto3.client("s3control", endpoint_url="http://s3control.local",
                    config=Config(proxies={"http": "http://127.0.0.1:8484"}))
+    \b
+      # any unmodified AWS program, offline (S3 on moto)
+      s3bo --s3-endpoint-url http://127.0.0.1:5000 serve &
+      eval "$(s3bo --s3-endpoint-url http://127.0.0.1:5000 serve --print-env)"
+      python my_batch_program.py
     """
+    if print_env:
+        _print_env(ctx, host, port, shell, (auth_key_id, auth_secret) if require_auth else None)
+        return
     from s3bo_cli.server import app, auth
 
     credentials = None
@@ -76,6 +97,53 @@ def serve(
     click.echo(f"s3bo serve: listening on http://{host}:{server.port} (Ctrl-C to stop)", err=True)
     app.serve(server)
     click.echo("s3bo serve: stopped", err=True)
+
+
+def _print_env(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    shell: str | None,
+    key_pair: tuple[str | None, str | None] | None,
+) -> None:
+    """Print the exports for a server on ``host:port`` with this command's settings."""
+    from s3bo_cli.server import clientenv
+
+    if port == 0:
+        raise click.UsageError("--print-env needs the server's --port (not 0)")
+    settings = _settings(ctx)
+    key_id, secret = key_pair or (None, None)
+    values = clientenv.variables(
+        host=host,
+        port=port,
+        region=settings.region,
+        s3_endpoint_url=settings.s3_endpoint_url,
+        key_id=key_id,
+        secret=secret,
+    )
+    comments = [f"s3bo serve on http://{clientenv.client_host(host)}:{port}"]
+    if not settings.s3_endpoint_url:
+        comments.append(
+            "S3 calls need an S3 endpoint: start the server with --s3-endpoint-url "
+            "(moto, MinIO) and print this again with it"
+        )
+    click.echo(clientenv.render(values, shell or clientenv.default_shell(), comments), nl=False)
+    if not clientenv.answers(clientenv.client_host(host), port):
+        click.echo(
+            f"s3bo: note: nothing answers on port {port} yet; start the server with "
+            f"s3bo serve --port {port}",
+            err=True,
+        )
+
+
+def _settings(ctx: click.Context) -> Any:
+    """The root command's settings, else the resolved ones."""
+    settings = getattr(ctx.obj, "settings", None)
+    if settings is None:
+        from s3bo_cli import config
+
+        settings = config.resolve()
+    return settings
 
 
 def _backend(ctx: click.Context) -> Any:
