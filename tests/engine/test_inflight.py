@@ -93,24 +93,34 @@ def test_the_limit_stays_between_floor_and_ceiling():
 # -- throttling over real HTTP ---------------------------------------------------------
 
 
-@pytest.fixture
-def endpoint():
-    """bench/s3endpoint.py in its own process; call it with the throttle to use."""
-    started = []
+class Endpoints:
+    """bench/s3endpoint.py in processes of their own; call with the throttle to use."""
 
-    def start(throttle_above: int) -> str:
+    def __init__(self) -> None:
+        self.started: list[subprocess.Popen] = []
+
+    def __call__(self, throttle_above: int) -> str:
         proc = subprocess.Popen(
             [sys.executable, str(ENDPOINT), "--latency", "0.005",
              "--throttle-above", str(throttle_above)],
             stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
-        started.append(proc)
+        self.started.append(proc)
         return proc.stdout.readline().strip()
 
-    yield start
-    for proc in started:
-        proc.terminate()
-        proc.wait(timeout=30)
+    def stop_all(self) -> None:
+        for proc in self.started:
+            proc.terminate()
+            proc.wait(timeout=30)
+            proc.stdout.close()
+        self.started.clear()
+
+
+@pytest.fixture
+def endpoint():
+    endpoints = Endpoints()
+    yield endpoints
+    endpoints.stop_all()
 
 
 def tag_job(s3bo, url: str, count: int) -> str:
@@ -131,11 +141,15 @@ def results(state_dir, job_id) -> list[dict]:
 
 def test_throttled_tasks_are_retried_not_failed(s3bo, state_dir, endpoint, monkeypatch):
     monkeypatch.setattr(taskpool, "BACKOFF_BASE", 0.001)
+    monkeypatch.setattr(taskpool, "BACKOFF_CAP", 0.05)
+    monkeypatch.setattr(taskpool, "MAX_ATTEMPTS", 100)  # quick back-offs: allow more of them
     url = endpoint(throttle_above=2)  # far below the 32 the worker starts with
     job_id = tag_job(s3bo, url, 150)
     Worker(state_dir, settings=EngineSettings(max_in_flight=64)).run(burst=True)
     job = s3bo("describe-job", "--job-id", job_id).json["Job"]
     assert job["Status"] == "Complete"
+    failed = [r for r in results(state_dir, job_id) if r["status"] != "succeeded"]
+    assert failed == []
     assert job["ProgressSummary"]["NumberOfTasksSucceeded"] == 150
     assert job["ProgressSummary"]["NumberOfTasksFailed"] == 0
     assert sorted(r["index"] for r in results(state_dir, job_id)) == list(range(150))
@@ -154,3 +168,36 @@ def test_a_task_throttled_until_its_attempts_run_out_fails_with_slowdown(
     rows = results(state_dir, job_id)
     assert len(rows) == 5
     assert {(r["http_status"], r["error_code"]) for r in rows} == {(503, "SlowDown")}
+
+
+def test_a_lost_connection_is_retried_then_reported_as_service_unavailable(
+    s3bo, state_dir, endpoint, monkeypatch
+):
+    url = endpoint(throttle_above=1000)
+    job_id = tag_job(s3bo, url, 3)
+    worker = Worker(state_dir, settings=EngineSettings(max_in_flight=4))
+    worker.run_once()  # prepared (the manifest read), Ready
+    endpoint.stop_all()  # now nothing answers on that port
+    waits = []
+    monkeypatch.setattr(taskpool, "MAX_ATTEMPTS", 3)
+    monkeypatch.setattr(taskpool, "backoff", lambda attempt: waits.append(attempt) or 0.0)
+    worker.run(burst=True)
+    rows = results(state_dir, job_id)
+    assert {(r["http_status"], r["error_code"]) for r in rows} == {(503, "ServiceUnavailable")}
+    assert sorted(waits) == [0, 0, 0, 1, 1, 1]  # each task: two back-offs, three attempts
+
+
+def test_missing_credentials_fail_a_task_at_once_as_access_denied(endpoint, monkeypatch, tmp_path):
+    from s3bo_cli.errors import S3Error
+    from s3bo_cli.stores.s3store import S3Store
+
+    url = endpoint(throttle_above=1000)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    store = S3Store(endpoint_url=url, in_flight=4)
+    with pytest.raises(S3Error) as caught:
+        store.put_object_tagging("data", "k", {"a": "b"})
+    assert (caught.value.code, caught.value.http_status) == ("AccessDenied", 403)
