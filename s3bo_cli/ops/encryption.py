@@ -4,8 +4,8 @@ Only the encryption changes: the data, version id, ETag, checksums, storage
 class and dates stay as they are, and no new version is written. Objects
 encrypted with DSSE-KMS (or not at all) fail with ``InvalidRequest``, objects
 under a legal hold or an unexpired retention with ``AccessDenied``, a key of
-another account with ``AccessDenied``: S3's codes and messages. A store needs
-``update_object_encryption`` for this (the DirStore has it); elsewhere the
+another account with ``AccessDenied``: S3's codes and messages. The store's
+``update_object_encryption`` does it: the DirStore in place; an S3 endpoint's
 task fails with ``NotImplemented`` (501) rather than rewrite the object.
 """
 
@@ -17,7 +17,7 @@ from s3bo_cli import clock
 from s3bo_cli.errors import S3Error
 from s3bo_cli.model.manifest import ManifestEntry
 from s3bo_cli.ops import Outcome, TaskContext, version
-from s3bo_cli.stores.base import Sse
+from s3bo_cli.stores.base import Sse, not_implemented
 
 KMS_KEY_ARN = re.compile(
     r"^arn:aws[a-zA-Z0-9-]*:kms:[a-z0-9-]+:(?P<account>[0-9]{12}):key/[a-zA-Z0-9-]+$"
@@ -59,13 +59,8 @@ def target_sse(ctx: TaskContext) -> Sse:
 def update_encryption(ctx: TaskContext, entry: ManifestEntry) -> Outcome:
     """Re-encrypt one object version with the job's KMS key."""
     sse = target_sse(ctx)
-    update = getattr(ctx.store, "update_object_encryption", None)
-    if update is None:
-        raise S3Error(
-            "NotImplemented",
-            501,
-            "UpdateObjectEncryption is not available on this object store",
-        )
+    if not ctx.store.encrypts_in_place:
+        raise not_implemented("UpdateObjectEncryption")
     info = ctx.store.head_object(entry.bucket, entry.decoded_key, version(entry))
     if info.sse is None or info.sse.algorithm not in SUPPORTED_SOURCES:
         current = "unencrypted" if info.sse is None else f"{info.sse.algorithm}-encrypted"
@@ -81,5 +76,7 @@ def update_encryption(ctx: TaskContext, entry: ManifestEntry) -> Outcome:
             "The encryption type for the specified object can't be updated because that "
             "object is protected by S3 Object Lock.",
         )
-    update(entry.bucket, entry.decoded_key, sse, version_id=version(entry))
+    ctx.store.update_object_encryption(
+        entry.bucket, entry.decoded_key, sse, version_id=version(entry)
+    )
     return Outcome()

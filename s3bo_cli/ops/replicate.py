@@ -13,9 +13,9 @@ Failures: a bucket without replication configuration, an object no enabled
 rule covers, and an unversioned destination fail with ``InvalidRequest`` (400);
 a missing destination with ``NoSuchBucket`` (404).
 
-Replication status: a store that records it (the DirStore, through
-``put_replication_status``) marks the source version ``COMPLETED`` and the
-replica ``REPLICA``; elsewhere it is the endpoint's own business. In the
+Replication status: ``put_replication_status`` marks the source version
+``COMPLETED`` and the replica ``REPLICA`` (in the DirStore; an S3 endpoint
+records it itself). In the
 DirStore the replica gets a version id of its own (S3 keeps the source's), and
 ACLs are not replicated: replicas get the destination owner's default ACL.
 """
@@ -111,7 +111,6 @@ def replicate(ctx: TaskContext, entry: ManifestEntry) -> Outcome:
         raise S3Error(
             "InvalidRequest", 400, "No enabled replication rule of the bucket covers the object"
         )
-    mark = getattr(store, "put_replication_status", None)
     for dest_bucket, rule in sorted(targets.items()):
         dest_config = store.get_bucket_config(dest_bucket)
         if dest_config.versioning != "Enabled":
@@ -128,8 +127,6 @@ def replicate(ctx: TaskContext, entry: ManifestEntry) -> Outcome:
             sse=_sse(info, destination),
             lock=_lock(info) if dest_config.object_lock else None,
         )
-        if mark is not None:
-            mark(dest_bucket, key, "REPLICA", version_id=result.version_id)
-    if mark is not None:
-        mark(bucket, key, "COMPLETED", version_id=source_version)
+        store.put_replication_status(dest_bucket, key, "REPLICA", version_id=result.version_id)
+    store.put_replication_status(bucket, key, "COMPLETED", version_id=source_version)
     return Outcome()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from s3bo_cli.stores.base import (
+from s3bo_cli.stores.protocol import ObjectStore
+from s3bo_cli.stores.types import (
     Acl,
     BucketConfig,
     Grant,
@@ -12,7 +13,6 @@ from s3bo_cli.stores.base import (
     ObjectInfo,
     ObjectLock,
     ObjectMetadata,
-    ObjectStore,
     ObjectSummary,
     RestoreStatus,
     Retention,

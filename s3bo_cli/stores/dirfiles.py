@@ -22,7 +22,6 @@ from typing import IO, Any
 
 from s3bo_cli.errors import S3Error
 from s3bo_cli.stores import checksums
-from s3bo_cli.stores.base import method_not_allowed, no_such_key, no_such_version
 from s3bo_cli.stores.dirlayout import (
     META_DIR,
     SCHEMA_VERSION,
@@ -42,6 +41,7 @@ from s3bo_cli.stores.dirlayout import (
     temp_file,
     write_json,
 )
+from s3bo_cli.stores.rules import method_not_allowed, no_such_key, no_such_version
 
 CHUNK = 1024 * 1024
 

@@ -40,7 +40,8 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]  # no fcntl on Windows: filelock instead
 
 from s3bo_cli.errors import S3Error
-from s3bo_cli.stores.base import (
+from s3bo_cli.stores.rules import access_denied, check_key
+from s3bo_cli.stores.types import (
     Acl,
     Grant,
     ObjectInfo,
@@ -48,8 +49,6 @@ from s3bo_cli.stores.base import (
     RestoreStatus,
     Retention,
     Sse,
-    access_denied,
-    check_key,
 )
 
 META_DIR = ".s3bo"

@@ -15,34 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from s3bo_cli.errors import S3Error
-from s3bo_cli.stores.base import (
-    ARCHIVE_CLASSES,
-    MAX_COPY_SIZE,
-    Acl,
-    Body,
-    BucketConfig,
-    Directive,
-    Grant,
-    ObjectBody,
-    ObjectInfo,
-    ObjectLock,
-    ObjectMetadata,
-    ObjectSummary,
-    Retention,
-    Sse,
-    WriteResult,
-    access_denied,
-    canned_grants,
-    check_acl,
-    check_checksum_algorithm,
-    check_lock,
-    check_metadata,
-    check_storage_class,
-    check_tags,
-    lock_not_enabled,
-    no_such_bucket,
-    no_such_key,
-)
 from s3bo_cli.stores.dirfiles import CHUNK, BucketFiles, Spooled
 from s3bo_cli.stores.dirlayout import (
     SCHEMA_VERSION,
@@ -62,6 +34,36 @@ from s3bo_cli.stores.dirlayout import (
     retention_from_json,
     retention_to_json,
     write_json,
+)
+from s3bo_cli.stores.rules import (
+    MAX_COPY_SIZE,
+    access_denied,
+    canned_grants,
+    check_acl,
+    check_checksum_algorithm,
+    check_lock,
+    check_metadata,
+    check_storage_class,
+    check_tags,
+    lock_not_enabled,
+    no_such_bucket,
+    no_such_key,
+)
+from s3bo_cli.stores.types import (
+    ARCHIVE_CLASSES,
+    Acl,
+    Body,
+    BucketConfig,
+    Directive,
+    Grant,
+    ObjectBody,
+    ObjectInfo,
+    ObjectLock,
+    ObjectMetadata,
+    ObjectSummary,
+    Retention,
+    Sse,
+    WriteResult,
 )
 
 #: The canonical user that owns everything in a DirStore.
@@ -84,6 +86,7 @@ class DirStore:
 
     #: Requests go to a local disk: a few in flight overlap fsyncs; more only queue.
     remote = False
+    encrypts_in_place = True
 
     def __init__(
         self,

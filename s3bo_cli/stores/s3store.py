@@ -11,8 +11,18 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from s3bo_cli.errors import S3Error
-from s3bo_cli.stores.base import (
+from s3bo_cli.stores.rules import (
     CANNED_ACLS,
+    check_acl,
+    check_key,
+    check_metadata,
+    check_tags,
+    no_such_bucket,
+    no_such_key,
+    no_such_version,
+    not_implemented,
+)
+from s3bo_cli.stores.types import (
     Acl,
     Body,
     BucketConfig,
@@ -27,13 +37,6 @@ from s3bo_cli.stores.base import (
     Retention,
     Sse,
     WriteResult,
-    check_acl,
-    check_key,
-    check_metadata,
-    check_tags,
-    no_such_bucket,
-    no_such_key,
-    no_such_version,
 )
 
 if TYPE_CHECKING:
@@ -116,6 +119,8 @@ class S3Store:
 
     #: Requests cross a network: the engine keeps many in flight and adapts how many.
     remote = True
+    #: S3 endpoints may lack UpdateObjectEncryption: the engine refuses rather than rewrite.
+    encrypts_in_place = False
 
     def __init__(
         self,
@@ -470,6 +475,17 @@ class S3Store:
                 LegalHold={"Status": "ON" if on else "OFF"},
                 **_version(version_id),
             )
+
+    def update_object_encryption(
+        self, bucket: str, key: str, sse: Sse, *, version_id: str | None = None
+    ) -> None:
+        """Not on S3 endpoints, which may lack the call: refused rather than rewritten."""
+        raise not_implemented("UpdateObjectEncryption")
+
+    def put_replication_status(
+        self, bucket: str, key: str, status: str, *, version_id: str | None = None
+    ) -> None:
+        """Nothing to do: an S3 endpoint records replication status itself."""
 
     def restore_object(
         self,
