@@ -113,10 +113,16 @@ def _tree_rss_kb(root: int) -> int:
     return total
 
 
-def run_worker_process(state_dir: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+def run_worker_process(
+    state_dir: Path, env: dict[str, str] | None = None
+) -> tuple[float, float, float]:
     """Run `s3bo worker --burst` as its own process (the settings it finds are its
-    defaults); returns the seconds it ran and the peak memory of all its processes, MB."""
+    defaults); returns the seconds it ran, the peak memory of all its processes (MB)
+    and the CPU seconds they used (which, unlike the rate, a busy machine hardly moves)."""
+    import resource
+
     command = [sys.executable, "-m", "s3bo_cli", "--state-dir", str(state_dir), "worker", "--burst"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(command, env={**os.environ, **(env or {})})
     peak = 0
@@ -124,6 +130,8 @@ def run_worker_process(state_dir: Path, env: dict[str, str] | None = None) -> tu
         peak = max(peak, _tree_rss_kb(proc.pid))
         time.sleep(0.05)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         sys.exit(f"the worker failed with exit code {proc.returncode}")
-    return elapsed, peak / 1024
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return elapsed, peak / 1024, cpu

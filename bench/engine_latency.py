@@ -64,8 +64,9 @@ class Endpoint:
             self.proc.wait()
 
 
-def boto3_rate(calls: int) -> float:
-    """Calls per second of one thread of plain boto3 on the endpoint at 0 ms."""
+def boto3_rate(calls: int) -> tuple[float, float]:
+    """Calls per second of one thread of plain boto3 on the endpoint at 0 ms, and
+    the CPU seconds each call cost this process."""
     import boto3
     from botocore.config import Config
 
@@ -79,12 +80,12 @@ def boto3_rate(calls: int) -> float:
         tagging = {"TagSet": [{"Key": "project", "Value": "blue"}]}
         for i in range(min(100, calls)):  # warm up: connection, loaders
             client.put_object_tagging(Bucket="data", Key=f"warm{i}", Tagging=tagging)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for i in range(calls):
             client.put_object_tagging(Bucket="data", Key=f"k{i}", Tagging=tagging)
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         endpoint.stop()
-    return calls / elapsed
+    return calls / elapsed, cpu / calls
 
 
 def job_run(count: int, latency: float, throttle_above: int | None) -> dict[str, float]:
@@ -99,7 +100,7 @@ def job_run(count: int, latency: float, throttle_above: int | None) -> dict[str,
         settings = resolve()
         manifest = "".join(f"data,obj-{i:07d}\n" for i in range(count)).encode()
         backend = create_tagging_job(settings, manifest, report=False)
-        elapsed, peak_mb = run_worker_process(settings.state_dir, env)
+        elapsed, peak_mb, cpu = run_worker_process(settings.state_dir, env)
         job = finished_job(backend)
         counters = endpoint.stop()
     summary = job["ProgressSummary"]
@@ -115,6 +116,8 @@ def job_run(count: int, latency: float, throttle_above: int | None) -> dict[str,
         "failed": summary["NumberOfTasksFailed"],
         "throttled": counters["throttled"],
         "peak_in_flight": counters["peak_in_flight"],
+        "cpu_per_task": cpu / count,
+        "endpoint_cpu_per_task": counters["cpu_seconds"] / count,
     }
 
 
@@ -130,7 +133,7 @@ def main() -> None:
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     cpus = os.cpu_count() or 1
 
-    single = boto3_rate(args.calls)
+    single, call_cpu = boto3_rate(args.calls)
     best = single * cpus
     plain = job_run(args.objects, args.latency, None)
     throttled = job_run(args.objects, args.latency, args.throttle_above)
@@ -162,9 +165,25 @@ def main() -> None:
         f"of a {ceiling:.0f}/s ceiling: {share:.2f}; {throttled['throttled']} throttles, "
         f"{throttled['failed']} tasks failed"
     )
+    print(f"ratio throttled/unthrottled:    {throttled['rate'] / plain['rate']:.2f}")
     print(
         f"ratio throttled/ceiling:        {share:.2f} ({verdict} the target of "
         f">= {1 - THROTTLE_TOLERANCE:.1f} with no task failed)"
+    )
+    # CPU time per task hardly depends on what else the machine runs; rates do.
+    task_cpu, endpoint_cpu = plain["cpu_per_task"], plain["endpoint_cpu_per_task"]
+    projected = min(cpus / (task_cpu + endpoint_cpu), float("inf"))
+    print(
+        f"CPU per task:                   worker {task_cpu * 1e6:5.0f} us (all processes), "
+        f"endpoint {endpoint_cpu * 1e6:.0f} us; one boto3 call {call_cpu * 1e6:.0f} us"
+    )
+    print(
+        f"ratio boto3 call/worker task:   {call_cpu / task_cpu:.2f} (CPU; the rate ratio on "
+        f"an idle machine, endpoint aside)"
+    )
+    print(
+        f"projected on {cpus} idle CPUs:     {projected:7.0f} tasks/s "
+        f"(CPUs / CPU per task, worker and endpoint)"
     )
 
 

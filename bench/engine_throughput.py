@@ -63,7 +63,7 @@ def engine_job(root: Path, count: int, concurrency: int) -> float:
         (data / f"obj-{i:06d}").write_bytes(b"x")
     manifest = "".join(f"data,obj-{i:06d}\n" for i in range(count)).encode()
     backend = create_tagging_job(settings, manifest, report=True)
-    elapsed, _ = run_worker_process(settings.state_dir, {"S3BO_CONCURRENCY": str(concurrency)})
+    elapsed, _, _ = run_worker_process(settings.state_dir, {"S3BO_CONCURRENCY": str(concurrency)})
     job = finished_job(backend)
     if job["Status"] != "Complete" or job["ProgressSummary"]["NumberOfTasksSucceeded"] != count:
         raise SystemExit(f"the job did not complete: {job}")

@@ -14,7 +14,8 @@ that were never uploaded. Authentication is not checked.
     python bench/s3endpoint.py [--latency 0.05] [--throttle-above N] [--port 0]
 
 prints ``http://127.0.0.1:PORT`` on its first line once it listens, then serves
-until killed; on SIGTERM it prints its counters as JSON and exits.
+until killed; on SIGTERM it prints its counters (and the CPU time it used) as JSON
+and exits.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import hashlib
 import json
 import signal
 import sys
+import time
 from email.utils import formatdate
 from urllib.parse import unquote, urlsplit
 
@@ -173,7 +175,7 @@ async def serve(args: argparse.Namespace) -> None:
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set_result, None)
     async with server:
         await stop
-    print(json.dumps(endpoint.counters), flush=True)
+    print(json.dumps({**endpoint.counters, "cpu_seconds": time.process_time()}), flush=True)
 
 
 def main() -> None:
