@@ -95,8 +95,23 @@ def with_global_options(command: click.Command) -> click.Command:
     return command
 
 
+def _complete_commands(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Command names, then the subcommands of the group already named."""
+    command: click.Command = ctx.find_root().command
+    for word in ctx.params.get("words") or ():
+        found = command.get_command(ctx, word) if isinstance(command, click.Group) else None
+        if found is None:
+            return []
+        command = found
+    if not isinstance(command, click.Group):
+        return []
+    return [name for name in command.list_commands(ctx) if name.startswith(incomplete)]
+
+
 @click.command("help")
-@click.argument("words", nargs=-1, metavar="[COMMAND [SUBCOMMAND]]")
+@click.argument(
+    "words", nargs=-1, metavar="[COMMAND [SUBCOMMAND]]", shell_complete=_complete_commands
+)
 @click.pass_context
 def help_command(ctx: click.Context, words: tuple[str, ...]) -> None:
     """Show the help of s3bo or of a command (the same as --help).

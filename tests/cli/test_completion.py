@@ -59,3 +59,8 @@ def test_job_ids_from_the_state_directory(state_dir, make_job):
     assert complete(f"s3bo wait {second[:8]}", state_dir) == [second]
     other_region = complete("s3bo --region eu-west-1 describe-job --job-id ", state_dir)
     assert other_region == []
+
+
+def test_help_completes_command_names(state_dir):
+    assert "describe-job" in complete("s3bo help desc", state_dir)
+    assert {"mb", "ls", "put"} <= set(complete("s3bo help store ", state_dir))
