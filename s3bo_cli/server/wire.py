@@ -142,10 +142,10 @@ def render_response(operation: str, result: Mapping[str, Any]) -> tuple[int, Hea
             status = int(value)
     if not name or not _has_body_members(shape):
         return status, headers, b""
-    root = Element(shape.get("locationName", name), xmlns=apimodel.XML_NAMESPACE)
-    xmlcodec.encode_members(root, shape, dict(result), always_lists=True)
+    tag = shape.get("locationName", name)
+    body = xmlcodec.document(tag, shape, dict(result), apimodel.XML_NAMESPACE)
     headers["Content-Type"] = "application/xml"
-    return status, headers, XML_DECLARATION + tostring(root, encoding="unicode").encode()
+    return status, headers, XML_DECLARATION + body.encode()
 
 
 def render_error(error: ServiceError, request_id: str | None = None) -> tuple[int, Headers, bytes]:

@@ -7,9 +7,11 @@ unless the list names them; maps are ``<entry><key/><value/></entry>``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
-from xml.etree.ElementTree import Element, SubElement
+from xml.etree.ElementTree import Element
+from xml.sax.saxutils import escape
 
 from defusedxml.ElementTree import fromstring
 
@@ -153,36 +155,55 @@ def decode_members(shape: dict[str, Any], node: Element, where: str) -> dict[str
 
 
 # -- Python -> XML -------------------------------------------------------------
+# Written straight to text (what ElementTree would write, without building a tree
+# first): a response is rendered on every request.
 
 
-def encode(parent: Element, tag: str, shape_name: str, value: Any) -> None:
-    """Append ``value`` (of shape ``shape_name``) to ``parent`` as element ``tag``."""
+def encode(out: list[str], tag: str, shape_name: str, value: Any) -> None:
+    """Append ``value`` (of shape ``shape_name``) to ``out`` as element ``tag``."""
     shape = apimodel.shape(shape_name)
     kind = shape["type"]
     if kind == "structure":
-        encode_members(SubElement(parent, tag), shape, value)
+        _element(out, tag, lambda inner: encode_members(inner, shape, value))
     elif kind == "list":
         ref = shape["member"]
         if shape.get("flattened"):
             for item in value:
-                encode(parent, ref.get("locationName", tag), ref["shape"], item)
+                encode(out, ref.get("locationName", tag), ref["shape"], item)
             return
-        node = SubElement(parent, tag)
-        for item in value:
-            encode(node, ref.get("locationName", "member"), ref["shape"], item)
+        item_tag = ref.get("locationName", "member")
+
+        def items(inner: list[str]) -> None:
+            for item in value:
+                encode(inner, item_tag, ref["shape"], item)
+
+        _element(out, tag, items)
     elif kind == "map":
-        node = SubElement(parent, tag)
-        for key, item in value.items():
-            entry = SubElement(node, "entry")
-            encode(entry, shape["key"].get("locationName", "key"), shape["key"]["shape"], key)
-            value_tag = shape["value"].get("locationName", "value")
-            encode(entry, value_tag, shape["value"]["shape"], item)
+        key_tag = shape["key"].get("locationName", "key")
+        value_tag = shape["value"].get("locationName", "value")
+
+        def entries(inner: list[str]) -> None:
+            for key, item in value.items():
+                inner.append("<entry>")
+                encode(inner, key_tag, shape["key"]["shape"], key)
+                encode(inner, value_tag, shape["value"]["shape"], item)
+                inner.append("</entry>")
+
+        _element(out, tag, entries)
     else:
-        SubElement(parent, tag).text = to_text(shape_name, value)
+        text = escape(to_text(shape_name, value))
+        out.append(f"<{tag}>{text}</{tag}>" if text else f"<{tag} />")
+
+
+def _element(out: list[str], tag: str, fill: Callable[[list[str]], Any]) -> None:
+    """``<tag>...</tag>`` around what ``fill`` appends, or ``<tag />`` when it appends nothing."""
+    inner: list[str] = []
+    fill(inner)
+    out.append(f"<{tag}>{''.join(inner)}</{tag}>" if inner else f"<{tag} />")
 
 
 def encode_members(
-    node: Element, shape: dict[str, Any], value: dict[str, Any], *, always_lists: bool = False
+    out: list[str], shape: dict[str, Any], value: dict[str, Any], *, always_lists: bool = False
 ) -> None:
     """Append a structure's body members in model order; None and unknown keys are skipped.
 
@@ -196,4 +217,15 @@ def encode_members(
         if item is None and always_lists and apimodel.shape(ref["shape"])["type"] == "list":
             item = []
         if item is not None:
-            encode(node, member_tag(ref, name), ref["shape"], item)
+            encode(out, member_tag(ref, name), ref["shape"], item)
+
+
+def document(tag: str, shape: dict[str, Any], value: dict[str, Any], namespace: str) -> str:
+    """A whole response body's root element (every list member written, empty or not)."""
+    inner: list[str] = []
+    encode_members(inner, shape, value, always_lists=True)
+    start = f'{tag} xmlns="{escape(namespace, _QUOTE)}"'
+    return f"<{start}>{''.join(inner)}</{tag}>" if inner else f"<{start} />"
+
+
+_QUOTE = {'"': "&quot;"}

@@ -138,3 +138,15 @@ def test_errors_parse_as_botocore_reads_them(error):
     root = fromstring(body)
     assert root.tag == "ErrorResponse"
     assert [child.tag for child in root] == ["Error", "RequestId"]
+
+
+@pytest.mark.parametrize("text", ["a<b>&c\"d'e ]]>", "", "\r\n\t é \x85"])
+def test_text_is_escaped_as_elementtree_writes_it(text):
+    from xml.etree.ElementTree import Element, SubElement, tostring
+
+    root = Element("GetJobTaggingResult", xmlns=apimodel.XML_NAMESPACE)
+    member = SubElement(SubElement(root, "Tags"), "member")
+    SubElement(member, "Key").text = text
+    SubElement(member, "Value").text = text
+    _, _, body = render_response("GetJobTagging", {"Tags": [{"Key": text, "Value": text}]})
+    assert body.decode().split("\n", 1)[1] == tostring(root, encoding="unicode")
