@@ -70,18 +70,18 @@ def serve(
       eval "$(s3bo --s3-endpoint-url http://127.0.0.1:5000 serve --print-env)"
       python my_batch_program.py
     """
+    if require_auth and not (auth_key_id and auth_secret):
+        raise click.UsageError(
+            f"--require-auth needs --auth-key-id and --auth-secret (or {KEY_ENV} and "
+            f"{SECRET_ENV})"
+        )
     if print_env:
         _print_env(ctx, host, port, shell, (auth_key_id, auth_secret) if require_auth else None)
         return
     from s3bo_cli.server import app, auth
 
     credentials = None
-    if require_auth:
-        if not (auth_key_id and auth_secret):
-            raise click.UsageError(
-                f"--require-auth needs --auth-key-id and --auth-secret (or {KEY_ENV} and "
-                f"{SECRET_ENV})"
-            )
+    if require_auth and auth_key_id and auth_secret:
         credentials = auth.Credentials(auth_key_id, auth_secret)
     debug = _debug(ctx)
     _setup_access_log(debug)

@@ -158,3 +158,9 @@ def test_print_env_with_port_0_is_a_usage_error():
     result = CliRunner().invoke(cli, ["serve", "--print-env", "--port", "0"])
     assert result.exit_code == 252
     assert "--print-env needs the server's --port" in result.output
+
+
+def test_print_env_under_require_auth_needs_the_key_pair():
+    result = CliRunner().invoke(cli, ["serve", "--print-env", "--require-auth"])
+    assert result.exit_code == 252
+    assert "--require-auth needs --auth-key-id and --auth-secret" in result.output
