@@ -1,8 +1,11 @@
 """``s3bo serve``: the S3 Control job API over HTTP, in front of any Backend.
 
-Stdlib only. Requests may use any ``Host`` (``123456789012.localhost:8484``)
-and absolute-form targets (``GET http://123456789012.s3control.local/...``,
-what clients send through an ``HTTP_PROXY``); routing uses the path alone.
+Built on the standard library's HTTP server (botocore computes signatures
+under ``--require-auth``). Requests may use any ``Host``
+(``123456789012.localhost:8484``) and absolute-form targets
+(``GET http://123456789012.s3control.local/...``, what clients send through an
+``HTTP_PROXY``); the path picks the operation, the credential scope or an AWS
+host name the region (:mod:`s3bo_cli.server.regions`).
 """
 
 from __future__ import annotations
