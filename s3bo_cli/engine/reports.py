@@ -66,13 +66,23 @@ def _write_rows(paths: dict[str, Path], results: Iterable[TaskResult]) -> dict[s
 
 
 def write_report(
-    store: ObjectStore, *, report: dict[str, Any], job_id: str, results: Iterable[TaskResult]
+    store: ObjectStore,
+    *,
+    report: dict[str, Any],
+    job_id: str,
+    results: Iterable[TaskResult],
+    scratch: Path,
 ) -> str:
-    """Write the report; returns the key of its manifest.json. Raises S3Error on failure."""
+    """Write the report; returns the key of its manifest.json. Raises S3Error on failure.
+
+    The result files are built in a ``.report-*`` folder under ``scratch`` (the
+    job's folder), never the system temp directory: a kill leaves nothing
+    elsewhere, and the worker's start-up sweep removes what it leaves there.
+    """
     bucket = bucket_from_arn(report["Bucket"])
     base = job_prefix(report, job_id)
     scopes = (FAILED,) if report.get("ReportScope") == "FailedTasksOnly" else (SUCCEEDED, FAILED)
-    with tempfile.TemporaryDirectory(prefix="s3bo-report-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=".report-", dir=scratch) as tmp:
         paths = {status: Path(tmp, f"{status}.csv") for status in scopes}
         counts = _write_rows(paths, results)
         entries = []

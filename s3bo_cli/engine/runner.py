@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 from s3bo_cli import clock, logs, ops
-from s3bo_cli.engine import dataevents, manifests, reports
+from s3bo_cli.engine import dataevents, faults, manifests, reports
 from s3bo_cli.engine.control import confirmation_expired, is_held
 from s3bo_cli.engine.jobstore import JobStore
 from s3bo_cli.engine.lease import JobLease
@@ -62,6 +62,8 @@ class JobRunner:
         self._lease: JobLease | None = None
         #: Per-task data events, for jobs that opted in (None keeps the loop free of them).
         self.on_result: Callable[[TaskResult], None] | None = None
+        #: The storage fault that stopped the tasks, if one did (see engine/faults.py).
+        self.fault: str | None = None
 
     # -- status changes ---------------------------------------------------------
 
@@ -133,23 +135,26 @@ class JobRunner:
             job = record["job"]
             entries = manifests.job_entries(store, job, record.get("engine", {}))
             total = self.log.write_tasks(entries)
-        except ManifestError as exc:
+        except (ManifestError, S3Error) as exc:
+            if faults.storage_fault(exc) is not None:
+                raise  # the engine's disk, not the manifest: Preparing waits for it
+            if isinstance(exc, S3Error):
+                self._move(
+                    {S.PREPARING},
+                    S.FAILING,
+                    S.FAILED,
+                    change=self._fail_reason(
+                        "ManifestReadError", f"Reading the manifest failed: {exc}"
+                    ),
+                )
+                return
             self._move(
                 {S.PREPARING}, S.FAILING, S.FAILED, change=self._fail_reason(exc.code, exc.reason)
             )
             return
-        except S3Error as exc:
-            self._move(
-                {S.PREPARING},
-                S.FAILING,
-                S.FAILED,
-                change=self._fail_reason(
-                    "ManifestReadError", f"Reading the manifest failed: {exc}"
-                ),
-            )
-            return
 
         def prepared(rec: dict[str, Any]) -> None:
+            faults.clear(rec["job"])
             rec["job"]["ProgressSummary"]["TotalNumberOfTasks"] = total
             if "GeneratedManifestDescriptor" in job:  # filled in by a manifest generator
                 rec["job"]["GeneratedManifestDescriptor"] = job["GeneratedManifestDescriptor"]
@@ -256,7 +261,18 @@ class JobRunner:
         def collect(done: list[TaskResult]) -> None:
             nonlocal stop
             for result in done:
-                writer.append(result)
+                if result.status == faults.FAULTED or self.fault is not None:
+                    # Not the object's failure, or no longer recordable: it runs again later.
+                    self.fault = self.fault or result.message
+                    stop = "fault"
+                    continue
+                try:
+                    writer.append(result)
+                except OSError as exc:
+                    if (fault := faults.storage_fault(exc)) is None:
+                        raise
+                    self.fault, stop = fault, "fault"
+                    continue
                 if self.on_result is not None:
                     self.on_result(result)
                 if result.status == SUCCEEDED:
@@ -280,7 +296,12 @@ class JobRunner:
                 collect(pool.collect(every))
                 if time.monotonic() - last_checkpoint >= every:
                     last_checkpoint = time.monotonic()
-                    stop = stop or self._checkpoint(progress)
+                    try:
+                        stop = stop or self._checkpoint(progress)
+                    except OSError as exc:
+                        if (fault := faults.storage_fault(exc)) is None:
+                            raise
+                        self.fault, stop = fault, "fault"
                 if stop is not None:
                     pool.stop()  # queued, not started: leave them undone
         return stop or "done"
@@ -309,6 +330,10 @@ class JobRunner:
         """Record where the tasks got to, whatever happened meanwhile; then move on."""
         with self.jobs.update(self.job_id) as record:
             self._save_progress(record, progress, running=False)
+            if outcome != "fault":
+                faults.clear(record["job"])
+        if outcome == "fault":  # the job stays as it is; the worker backs off and retries
+            raise faults.StorageFault(self.fault or "storage fault")
         # Every task ran (or too many failed): a pause that came meanwhile has
         # nothing left to hold.
         if outcome == "done":
@@ -352,13 +377,17 @@ class JobRunner:
                     report=report,
                     job_id=self.job_id,
                     results=self.log.results(),
+                    scratch=self.jobs.ns.job_dir(self.job_id),
                 )
             except (S3Error, OSError) as exc:
+                if faults.storage_fault(exc) is not None:
+                    raise  # the engine's own disk: Completing waits for it, the report is owed
                 logs.get().warning("job %s: completion report not written: %s", self.job_id, exc)
                 change = self._fail_reason(reports.WRITE_FAILED_CODE, reports.WRITE_FAILED_REASON)
 
         def wrap_up(rec: dict[str, Any]) -> None:
             self._save_progress(rec, progress, running=False)
+            faults.clear(rec["job"])
             if change is not None:
                 change(rec)
 
@@ -380,8 +409,12 @@ def _run_task(
     try:
         outcome = operation(context, entry)
     except S3Error as exc:
+        if (fault := faults.storage_fault(exc)) is not None:  # a store error over a full disk
+            return result(faults.FAULTED, 500, "", fault)
         return result(FAILED, exc.http_status, exc.code, exc.message)
     except Exception as exc:  # a bug or an unexpected store failure: report, keep going
+        if (fault := faults.storage_fault(exc)) is not None:  # the engine's disk, not the object
+            return result(faults.FAULTED, 500, "", fault)
         logs.get().debug("task %s/%s failed unexpectedly", entry.bucket, entry.key, exc_info=True)
         return result(FAILED, 500, "InternalError", f"{type(exc).__name__}: {exc}")
     return result(SUCCEEDED, outcome.http_status, "", outcome.message)

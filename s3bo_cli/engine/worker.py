@@ -8,6 +8,7 @@ Paused) and the pre-empted job resumes when it is again the most important.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import time
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from s3bo_cli import logs
+from s3bo_cli.engine import faults
 from s3bo_cli.engine.autostart import settings_path, worker_dir, worker_lock
 from s3bo_cli.engine.control import needs_worker
 from s3bo_cli.engine.jobstore import JobStore
@@ -25,6 +27,7 @@ from s3bo_cli.engine.lifecycle import Lifecycle, StatusListener
 from s3bo_cli.engine.runner import JobRunner
 from s3bo_cli.engine.settings import EngineSettings
 from s3bo_cli.engine.states import TERMINAL, JobStatus
+from s3bo_cli.engine.sweep import sweep
 from s3bo_cli.errors import S3boError, StateError
 from s3bo_cli.state.layout import Namespace, namespaces
 from s3bo_cli.state.locks import LockTimeout, holder_pids
@@ -112,6 +115,7 @@ class Worker:
         self.open_store = store_opener({})
         self._last_scan = 0.0
         self._ended: dict[Path, int] = {}  # job file -> mtime, for jobs that have ended
+        self.backoff = faults.Backoff()  # jobs waiting out a storage fault
 
     # -- finding work -----------------------------------------------------------
 
@@ -130,7 +134,7 @@ class Worker:
                     stamp = path.stat().st_mtime_ns
                 except FileNotFoundError:
                     continue
-                if self._ended.get(path) == stamp:
+                if self._ended.get(path) == stamp or self.backoff.waiting((ns, job_id)):
                     continue
                 try:
                     record = jobs.load(job_id)
@@ -175,14 +179,39 @@ class Worker:
 
     def _step(self, candidate: Candidate) -> bool:
         """Step one job; False when another runner holds its lease."""
+        key = (candidate.ns, candidate.job_id)
         try:
-            return self.runner(candidate).step()
+            stepped = self.runner(candidate).step()
         except Exception as exc:  # never let one broken job stop the worker
+            if (fault := faults.storage_fault(exc)) is not None:
+                self._storage_fault(candidate, fault)
+                return True
             logs.get().error(
                 "job %s: %s: %s", candidate.job_id, type(exc).__name__, exc, exc_info=True
             )
             self._fail_broken_job(candidate, f"{type(exc).__name__}: {exc}")
             return True
+        if stepped and self.backoff.succeeded(key):
+            logs.get().warning("job %s: the engine's storage works again", candidate.job_id)
+        return stepped
+
+    def _storage_fault(self, candidate: Candidate, fault: str) -> None:
+        """Back off the job (one log line per episode) and show why on the job."""
+        key = (candidate.ns, candidate.job_id)
+        first = self.backoff.first(key)
+        delay = self.backoff.failed(key)
+        log = logs.get().warning if first else logs.get().debug
+        log(
+            "job %s waits: the engine's storage failed (%s); retrying in %.0f s",
+            candidate.job_id,
+            fault,
+            delay,
+        )
+        try:
+            with JobStore(candidate.ns).update(candidate.job_id) as record:
+                faults.note(record["job"], fault)
+        except (OSError, S3boError) as exc:  # the state directory itself is full
+            logs.get().debug("job %s: fault not recorded: %s", candidate.job_id, exc)
 
     def run_once(self) -> bool:
         """Act on the most urgent job; False when there is nothing to do."""
@@ -190,7 +219,12 @@ class Worker:
         if not found:
             return False
         chosen = found[0]
-        self._pause_others(found, chosen)
+        try:
+            self._pause_others(found, chosen)
+        except OSError as exc:
+            if faults.storage_fault(exc) is None:
+                raise
+            logs.get().debug("pausing other jobs: %s", exc)
         return self._step(chosen)
 
     def _pause_others(self, found: list[Candidate], chosen: Candidate) -> None:
@@ -240,6 +274,10 @@ class Worker:
             raise WorkerBusy(
                 f"another worker{f' (pid {pids})' if pids else ''} is serving {self.state_dir}"
             ) from None
+        try:
+            sweep(self.state_dir)  # what killed processes left behind
+        except Exception:  # never a reason not to serve
+            logs.get().debug("sweeping temp files failed", exc_info=True)
         steps = 0
         while True:
             try:
@@ -261,10 +299,16 @@ class Worker:
             pid_file.parent.mkdir(parents=True, exist_ok=True)
             pid_file.write_text(f"{os.getpid()}\n")
             settings_path(self.state_dir).write_text(json.dumps(about) + "\n", encoding="utf-8")
-        except OSError as exc:  # a read-only or full state directory: nothing can run
-            raise StateError(
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):  # may pass: jobs back off
+                logs.get().warning("worker: %s: %s", exc.strerror, exc.filename)
+                return self._loop(burst=burst)
+            raise StateError(  # a read-only state directory, or not ours: nothing can run
                 f"cannot run the worker: {exc.strerror or exc}: {exc.filename or pid_file}"
             ) from None
+        return self._loop(burst=burst)
+
+    def _loop(self, *, burst: bool) -> int:
         steps, idle_since = 0, time.monotonic()
         while True:
             if self.run_once():
