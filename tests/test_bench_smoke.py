@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ),
         ("engine_s3store.py", ["--objects", "20", "--concurrency", "2"], "ratio job/loop"),
         ("manifest_memory.py", ["--lines", "1000,5000"], "peak RSS growth"),
+        ("stress_faults.py", ["--objects", "60", "--jobs", "2", "--rounds", "2"], "losses found"),
     ],
 )
 def test_benchmark_runs(script, args, expected, tmp_path):
