@@ -26,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._jobs import ACCOUNT  # noqa: E402
+from bench._jobs import ACCOUNT
 
 # A worker whose tasks take a little while, so that kills land mid-job.
 SLOW_WORKER = """
