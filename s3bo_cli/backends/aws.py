@@ -13,15 +13,17 @@ from __future__ import annotations
 import os
 import threading
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from s3bo_cli import __version__, clock, validation
 from s3bo_cli.apimodel import JOB_OPERATIONS
 from s3bo_cli.backends import aws_account
 from s3bo_cli.backends.aws_errors import NO_CREDENTIALS, translated
-from s3bo_cli.backends.etag import fill_manifest_etag, lookup_error
 from s3bo_cli.config import Settings
 from s3bo_cli.errors import ConfigError
+
+if TYPE_CHECKING:
+    from s3bo_cli.backends.preflight import Preflight
 
 OPERATIONS = frozenset(JOB_OPERATIONS)
 
@@ -108,7 +110,25 @@ class AwsBackend:
                 "CreateJob", f"Operation {operation} is not supported"
             )
         if operation == "CreateJob":
-            params = fill_manifest_etag(params, _S3Heads(self))
+            return self.create_job(params)
+        return self._call(operation, params)
+
+    def create_job(
+        self, params: dict[str, Any], preflight: Preflight | None = None
+    ) -> dict[str, Any]:
+        """CreateJob after its preflight, whose object store is the S3 endpoint's."""
+        from s3bo_cli.backends import preflight as checks
+        from s3bo_cli.stores import open_store
+
+        return checks.create_job(
+            self.settings,
+            params,
+            preflight or checks.Preflight(),
+            open_store=lambda: open_store(self.settings),
+            create=lambda request: self._call("CreateJob", request),
+        )
+
+    def _call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         from botocore import xform_name
 
         with translated(operation):
@@ -132,41 +152,6 @@ class AwsBackend:
 
         path = aws_account.cache_file(self.settings.state_dir, self.settings.profile)
         return aws_account.account_id(path=path, access_key=access_key, lookup=lookup)
-
-
-class _S3Heads:
-    """HeadObject on the S3 endpoint, shaped for :func:`fill_manifest_etag`."""
-
-    def __init__(self, backend: AwsBackend) -> None:
-        self.backend = backend
-
-    def head_object(self, bucket: str, key: str, version_id: str | None = None) -> Any:
-        from botocore.exceptions import ClientError
-
-        extra = {"VersionId": version_id} if version_id else {}
-        with translated("HeadObject"):
-            try:
-                response = self.backend.client("s3").head_object(Bucket=bucket, Key=key, **extra)
-            except ClientError as exc:
-                status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 400
-                code, message = _head_error(exc, status)
-                raise lookup_error(code, message, status, bucket, key) from None
-        return _Head(str(response["ETag"]).strip('"'))
-
-
-class _Head:
-    def __init__(self, etag: str) -> None:
-        self.etag = etag
-
-
-def _head_error(exc: Any, status: int) -> tuple[str, str]:
-    """HeadObject errors have no body: name them as GetObject would."""
-    code = str(exc.response.get("Error", {}).get("Code") or status)
-    if status == 404:
-        return "NoSuchKey", "The specified key does not exist."
-    if status == 403:
-        return "AccessDenied", "Access Denied"
-    return code, str(exc.response.get("Error", {}).get("Message") or exc)
 
 
 def _retry_mode_configured(session: Any) -> bool:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from s3bo_cli.backends.preflight import Preflight
 
 
 class Backend(Protocol):
@@ -19,3 +22,9 @@ class Backend(Protocol):
     name: str
 
     def invoke(self, operation: str, params: dict[str, Any]) -> dict[str, Any]: ...
+
+    def create_job(
+        self, params: dict[str, Any], preflight: Preflight | None = None
+    ) -> dict[str, Any]:
+        """CreateJob after :mod:`~s3bo_cli.backends.preflight` (``invoke`` runs it too)."""
+        ...

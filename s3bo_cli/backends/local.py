@@ -12,6 +12,7 @@ from s3bo_cli.errors import S3boError
 from s3bo_cli.state.layout import Namespace
 
 if TYPE_CHECKING:
+    from s3bo_cli.backends.preflight import Preflight
     from s3bo_cli.engine.lifecycle import StatusListener
 
 _METHODS = {
@@ -106,16 +107,40 @@ class LocalBackend:
             ensure_worker(self.settings.state_dir)
         return result
 
-    def invoke(
+    def invoke(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Run one job operation (CreateJob after its preflight)."""
+        if operation == "CreateJob":
+            return self.create_job(params)
+        return self._invoke(operation, params)
+
+    def create_job(
+        self,
+        params: dict[str, Any],
+        preflight: Preflight | None = None,
+        *,
+        engine: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """CreateJob after its preflight; ``engine`` adds local-only job settings."""
+        from s3bo_cli.backends import preflight as checks
+        from s3bo_cli.stores import open_store
+
+        return checks.create_job(
+            self.settings,
+            params,
+            preflight or checks.Preflight(),
+            open_store=lambda: open_store(self.settings),
+            create=lambda request: self._invoke("CreateJob", request, engine=engine),
+        )
+
+    def _invoke(
         self, operation: str, params: dict[str, Any], *, engine: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        """Run one job operation; ``engine`` adds local-only job settings (CreateJob)."""
         method = _METHODS.get(operation)
         if method is None:
             from s3bo_cli.errors import InvalidRequestException
 
             raise InvalidRequestException(f"The local engine has no operation {operation}")
-        params = validation.with_idempotency_tokens(operation, dict(params))  # callers without one
+        params = dict(params)
         validation.check_service_side(operation, params)
         result = method(self.service(params["AccountId"], engine), params)
         output = apimodel.output_shape_name(operation)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -13,6 +15,9 @@ from s3bo_cli import validation
 from s3bo_cli.backends.base import Backend
 from s3bo_cli.config import LOCAL_DEFAULT_ACCOUNT, Settings
 from s3bo_cli.errors import S3boError, ServiceError, UsageError
+
+if TYPE_CHECKING:
+    from s3bo_cli.backends.preflight import Preflight
 
 #: What the s3control endpoint rules accept as an account id: botocore's
 #: ``VALID_HOST_LABEL_RE`` (not imported: botocore stays off the start-up path).
@@ -58,26 +63,34 @@ class AppContext:
 
         return resolve_job_id(self.backend, self.account_id(account_id), text)
 
-    def call(
-        self, operation: str, params: dict[str, Any], *, engine: dict[str, Any] | None = None
+    def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Fill idempotency tokens and validate as botocore would, then run ``operation``."""
+        params = validation.with_idempotency_tokens(operation, params)
+        validation.check_client_side(operation, params)
+        with _naming(operation):
+            return self.backend.invoke(operation, params)
+
+    def create_job(
+        self,
+        request: dict[str, Any],
+        preflight: Preflight,
+        *,
+        engine: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Fill idempotency tokens and validate as botocore would, then run ``operation``.
+        """CreateJob with the backend's preflight (ETag, lint, dry run); the plan on a dry run.
 
         ``engine`` carries local-engine job settings (e.g. the failure threshold);
         the AWS backend cannot take them.
         """
-        params = validation.with_idempotency_tokens(operation, params)
-        validation.check_client_side(operation, params)
-        try:
+        from s3bo_cli.backends.preflight import check_client_side
+
+        check_client_side(request)  # before any S3 call: a bad parameter is 252
+        with _naming("CreateJob"):
             if engine:
                 self.require_local("local engine job settings")
                 local: Any = self.backend  # only the LocalBackend takes engine=
-                return local.invoke(operation, params, engine=engine)
-            return self.backend.invoke(operation, params)
-        except ServiceError as exc:
-            if exc.operation is None:
-                exc.operation = operation
-            raise
+                return local.create_job(request, preflight, engine=engine)
+            return self.backend.create_job(request, preflight)
 
     def request(
         self,
@@ -126,6 +139,17 @@ class AppContext:
             color=self.settings.color,
             is_tty=self.stdout.isatty(),
         )
+
+
+@contextlib.contextmanager
+def _naming(operation: str) -> Iterator[None]:
+    """A service error without an operation is named for the one called."""
+    try:
+        yield
+    except ServiceError as exc:
+        if exc.operation is None:
+            exc.operation = operation
+        raise
 
 
 def make_backend(settings: Settings) -> Backend:

@@ -60,10 +60,7 @@ def build_create_request(
         ConfirmationRequired=options.get("confirmation_required"),
         AccountId=options.get("account_id"),
     )
-    from s3bo_cli import validation
-
-    request = app.request(explicit, cli_input_json=cli_input_json, required=REQUIRED_CREATE)
-    return validation.with_idempotency_tokens("CreateJob", request)  # one for dry run and call
+    return app.request(explicit, cli_input_json=cli_input_json, required=REQUIRED_CREATE)
 
 
 @click.command("create-job", cls=AwsCommand)
@@ -154,25 +151,15 @@ def create_job(
 
     The manifest's ETag may be left out: s3bo looks it up (HeadObject).
     """
-    from s3bo_cli.backends.etag import fill_manifest_etag
-    from s3bo_cli.stores import open_store
+    from s3bo_cli.backends.preflight import Preflight
 
     engine = local_job_settings(
         app, failure_threshold=failure_threshold, notify_url=notify_url, data_events=data_events
     )
     request = build_create_request(app, options, cli_input_json=cli_input_json)
-    check_request_but_etag(request)  # before any S3 call: a bad parameter is 252
-    store = open_store(app.settings)
-    request = fill_manifest_etag(request, store)  # the ETag may be left out
-    if not no_lint:
-        lint_manifest_before_submit(request, store)
-    if dry_run:
-        from s3bo_cli import dryrun
-
-        plan = dryrun.plan(app.settings, request, store=store, check_limit=dry_run_check_limit)
-        app.render(plan, operation="CreateJobDryRun")
-        return
-    app.render(app.call("CreateJob", request, engine=engine), operation="CreateJob")
+    preflight = Preflight(lint=not no_lint, dry_run=dry_run, check_limit=dry_run_check_limit)
+    result = app.create_job(request, preflight, engine=engine)
+    app.render(result, operation="CreateJobDryRun" if dry_run else "CreateJob")
 
 
 def local_job_settings(
@@ -197,55 +184,6 @@ def local_job_settings(
         app.require_local("--data-events")
         engine["data_events"] = True
     return engine or None
-
-
-def check_request_but_etag(request: dict[str, Any]) -> None:
-    """botocore's client-side checks, allowing the one member s3bo fills in: the ETag."""
-    import copy
-
-    from s3bo_cli import validation
-
-    probe = request
-    location = (request.get("Manifest") or {}).get("Location")
-    if isinstance(location, dict) and "ETag" not in location:
-        probe = copy.deepcopy(request)
-        probe["Manifest"]["Location"]["ETag"] = "looked-up"
-    validation.check_client_side("CreateJob", probe)
-
-
-def lint_manifest_before_submit(request: dict[str, Any], store: Any) -> None:
-    """Refuse a CSV manifest with errors, as `s3bo manifest lint` reports them.
-
-    The service accepts such a manifest and fails the job later; catching it here
-    costs one read of the manifest. An unreadable manifest is left to the job.
-    """
-    manifest = request.get("Manifest")
-    if not manifest or manifest["Spec"].get("Format") != "S3BatchOperations_CSV_20180820":
-        return
-    from s3bo_cli.errors import S3boError, S3Error
-    from s3bo_cli.model.arns import split_object_arn
-    from s3bo_cli.tools.lint import lint_object
-
-    try:
-        bucket, key = split_object_arn(manifest["Location"]["ObjectArn"])
-        result = lint_object(
-            store,
-            bucket,
-            key,
-            manifest["Spec"].get("Fields") or ("Bucket", "Key"),
-            version_id=manifest["Location"].get("ObjectVersionId"),
-            max_findings=1,
-            duplicates=False,  # keeps memory flat; duplicates are only a warning
-        )
-    except (S3Error, S3boError):
-        return
-    errors = [f for f in result.findings if f.severity == "error"]
-    if errors:
-        first = errors[0]
-        raise UsageError(
-            f"manifest s3://{bucket}/{key} line {first.line}: {first.code}: {first.message} "
-            f"({result.errors} error(s); see `s3bo manifest lint`, or pass --no-lint)"
-        )
 
 
 @click.command("describe-job", cls=AwsCommand)
