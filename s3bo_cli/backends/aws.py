@@ -137,6 +137,19 @@ class AwsBackend:
         result.pop("ResponseMetadata", None)
         return plain(result)
 
+    def local_engine(self) -> None:
+        """AWS has no API for the local engine's own features."""
+        return None
+
+    def regions(self, account_id: str) -> list[str]:
+        """The account's enabled regions (EC2 DescribeRegions), else every S3 Control region."""
+        session = self.session()
+        try:
+            reply = session.client("ec2", region_name=self.settings.region).describe_regions()
+            return sorted(r["RegionName"] for r in reply["Regions"])
+        except Exception:  # no ec2:DescribeRegions permission: fall back to the SDK's list
+            return sorted(session.get_available_regions("s3control"))
+
     def default_account_id(self) -> str:
         """The account of the current credentials (STS GetCallerIdentity, cached)."""
         session = self.session()

@@ -13,7 +13,8 @@ from s3bo_cli.state.layout import Namespace
 
 if TYPE_CHECKING:
     from s3bo_cli.backends.preflight import Preflight
-    from s3bo_cli.engine.lifecycle import StatusListener
+    from s3bo_cli.engine.events import EventLog
+    from s3bo_cli.engine.lifecycle import Lifecycle, StatusListener
 
 _METHODS = {
     "CreateJob": JobService.create_job,
@@ -48,9 +49,11 @@ class LocalBackend:
         #: Told of the status changes this process makes (webhooks).
         self.notifier = notifier
 
-    @property
     def default_account_id(self) -> str:
         return self.settings.account_id or LOCAL_DEFAULT_ACCOUNT
+
+    def local_engine(self) -> LocalBackend:
+        return self
 
     def namespace(self, account_id: str) -> Namespace:
         return Namespace(self.settings.state_dir, account_id, self.settings.region)
@@ -90,22 +93,52 @@ class LocalBackend:
             notifier=self.notifier,
         )
 
-    def control(self, action: str, account_id: str, job_id: str) -> dict[str, Any]:
-        """``pause`` or ``resume`` a job (local engine only)."""
-        from s3bo_cli.engine import control
+    def _lifecycle(self, account_id: str) -> Lifecycle:
         from s3bo_cli.engine.lifecycle import Lifecycle
 
-        lifecycle = Lifecycle(JobStore(self.namespace(account_id)), notifier=self.notifier)
-        result = (
-            control.pause_job(lifecycle, job_id)
-            if action == "pause"
-            else control.resume_job(lifecycle, job_id)
-        )
-        if self.autostart and action == "resume":
+        return Lifecycle(JobStore(self.namespace(account_id)), notifier=self.notifier)
+
+    # -- the LocalEngine protocol ------------------------------------------------
+
+    def pause(self, account_id: str, job_id: str) -> dict[str, Any]:
+        from s3bo_cli.engine import control
+
+        return control.pause_job(self._lifecycle(account_id), job_id)
+
+    def resume(self, account_id: str, job_id: str) -> dict[str, Any]:
+        from s3bo_cli.engine import control
+
+        result = control.resume_job(self._lifecycle(account_id), job_id)
+        if self.autostart:
             from s3bo_cli.engine.autostart import ensure_worker
 
             ensure_worker(self.settings.state_dir)
         return result
+
+    def job_status(self, account_id: str, job_id: str) -> str:
+        return str(JobStore(self.namespace(account_id)).load(job_id)["job"]["Status"])
+
+    def job_ids(self, account_id: str) -> list[str]:
+        try:
+            entries = list(self.namespace(account_id).jobs_dir.iterdir())
+            entries.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+        except OSError:
+            return []
+        return [p.name for p in entries]
+
+    def event_log(self, account_id: str, *, data_events: bool = False) -> EventLog:
+        from s3bo_cli.engine.events import EventLog
+
+        return EventLog(self.namespace(account_id), data_events=data_events)
+
+    def run_burst(self) -> bool:
+        from s3bo_cli.engine.worker import Worker, WorkerBusy
+
+        try:
+            Worker(self.settings.state_dir, notifier=self.notifier).run(burst=True)
+        except WorkerBusy:
+            return False
+        return True
 
     def invoke(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         """Run one job operation (CreateJob after its preflight)."""

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 
 from s3bo_cli import validation
-from s3bo_cli.backends.base import Backend
-from s3bo_cli.config import LOCAL_DEFAULT_ACCOUNT, Settings
+from s3bo_cli.backends.base import Backend, LocalEngine
+from s3bo_cli.config import Settings
 from s3bo_cli.errors import S3boError, ServiceError, UsageError
 
 if TYPE_CHECKING:
@@ -54,8 +54,7 @@ class AppContext:
             return given
         if self.settings.account_id:
             return self.settings.account_id
-        default = getattr(self.backend, "default_account_id", None)
-        return default() if callable(default) else (default or LOCAL_DEFAULT_ACCOUNT)
+        return self.backend.default_account_id()
 
     def job_id(self, text: str, account_id: str | None = None) -> str:
         """The whole job id ``text`` names: itself, or the one job it is a prefix of."""
@@ -87,8 +86,7 @@ class AppContext:
         check_client_side(request)  # before any S3 call: a bad parameter is 252
         with _naming("CreateJob"):
             if engine:
-                self.require_local("local engine job settings")
-                local: Any = self.backend  # only the LocalBackend takes engine=
+                local = self.local("local engine job settings")
                 return local.create_job(request, preflight, engine=engine)
             return self.backend.create_job(request, preflight)
 
@@ -122,10 +120,12 @@ class AppContext:
             request["JobId"] = self.job_id(request["JobId"], request["AccountId"])
         return request
 
-    def require_local(self, what: str) -> None:
-        """Refuse a local-engine-only feature on another backend."""
-        if self.settings.backend != "local":
+    def local(self, what: str) -> LocalEngine:
+        """The local engine's own features; a usage error (252) naming ``what`` on AWS."""
+        engine = self.backend.local_engine()
+        if engine is None:
             raise UsageError(f"{what}: available on the local engine only (--backend local)")
+        return engine
 
     def render(self, result: dict[str, Any] | None, *, operation: str) -> None:
         from s3bo_cli.output import render

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from s3bo_cli.cli.context import AppContext, pass_app
@@ -11,10 +9,10 @@ from s3bo_cli.cli.options import account_id_option, complete_job_ids
 
 
 def _control(app: AppContext, action: str, job_id: str, account_id: str | None) -> None:
-    app.require_local(f"s3bo {action}")  # AWS has no API to pause a job
-    backend: Any = app.backend  # the LocalBackend: require_local checked it
+    local = app.local(f"s3bo {action}")  # AWS has no API to pause a job
     account = app.account_id(account_id)
-    result = backend.control(action, account, app.job_id(job_id, account))
+    job_id = app.job_id(job_id, account)
+    result = local.pause(account, job_id) if action == "pause" else local.resume(account, job_id)
     app.render(result, operation="PauseJob" if action == "pause" else "ResumeJob")
 
 

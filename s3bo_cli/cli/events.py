@@ -52,19 +52,15 @@ def events(
       s3bo events --since 2026-11-24T00:00:00Z --eventbridge | jq .detail.eventName
     """
     from s3bo_cli.engine import events
-    from s3bo_cli.engine.jobstore import JobStore
     from s3bo_cli.engine.states import TERMINAL
-    from s3bo_cli.state.layout import Namespace
 
-    if app.settings.backend != "local":
-        raise UsageError("s3bo events reads the local engine's event log (--backend local)")
+    local = app.local("s3bo events")  # the local engine's event log
     start = _parse_since(since)
-    ns = Namespace(app.settings.state_dir, app.account_id(account_id), app.settings.region)
-    jobs = JobStore(ns)
+    account = app.account_id(account_id)
     if job_id is not None:
-        job_id = app.job_id(job_id, ns.account_id)
-        jobs.load(job_id)  # NotFoundException for an unknown job
-    log = events.EventLog(ns, data_events=data_events)
+        job_id = app.job_id(job_id, account)
+        local.job_status(account, job_id)  # NotFoundException for an unknown job
+    log = local.event_log(account, data_events=data_events)
     from s3bo_cli.output import resolve_format
     from s3bo_cli.output.events import EventPrinter
 
@@ -87,7 +83,7 @@ def events(
             yield event
 
     def job_ended() -> bool:
-        return job_id is not None and jobs.load(job_id)["job"]["Status"] in {
+        return job_id is not None and local.job_status(account, job_id) in {
             s.value for s in TERMINAL
         }
 

@@ -168,7 +168,7 @@ def local_job_settings(
     """The local engine's own settings for a new job (None when there are none)."""
     engine: dict[str, Any] = {}
     if failure_threshold:
-        app.require_local("--failure-threshold")
+        app.local("--failure-threshold")
         from s3bo_cli.model.threshold import FailureThreshold
 
         try:
@@ -176,12 +176,12 @@ def local_job_settings(
         except ValueError as exc:
             raise UsageError(f"--failure-threshold: {exc}") from None
     if notify_url:
-        app.require_local("--notify-url")
+        app.local("--notify-url")
         if not notify_url.startswith(("http://", "https://")):
             raise UsageError(f"--notify-url must be an http:// or https:// URL, not {notify_url!r}")
         engine["notify_url"] = notify_url
     if data_events:
-        app.require_local("--data-events")
+        app.local("--data-events")
         engine["data_events"] = True
     return engine or None
 
@@ -268,7 +268,7 @@ def list_jobs(
     if all_regions:
         from s3bo_cli.backends.multiregion import list_jobs_all_regions
 
-        result = list_jobs_all_regions(app.backend, app.settings, request)
+        result = list_jobs_all_regions(app.backend, request)
     elif all_pages:
         from s3bo_cli.backends.paging import list_all_jobs
 

@@ -52,11 +52,11 @@ def _is_negative_number(text: str) -> bool:
 
 
 def complete_job_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
-    """Job ids from the state directory, newest first (local backend only)."""
+    """Job ids from the local engine, most recently changed first (none on AWS)."""
     from click.shell_completion import CompletionItem
 
-    from s3bo_cli.config import LOCAL_DEFAULT_ACCOUNT, resolve
-    from s3bo_cli.state.layout import Namespace
+    from s3bo_cli.cli.context import make_backend
+    from s3bo_cli.config import resolve
 
     root = ctx.find_root().params
     try:
@@ -66,17 +66,15 @@ def complete_job_ids(ctx: click.Context, param: click.Parameter, incomplete: str
             profile=root.get("profile"),
             backend=root.get("backend"),
         )
+        backend = make_backend(settings)
+        local = backend.local_engine()
+        if local is None:
+            return []
+        account = ctx.params.get("account_id") or backend.default_account_id()
+        ids = local.job_ids(account)
     except Exception:  # completion must never print a traceback into the shell
         return []
-    if settings.backend != "local":
-        return []
-    account = ctx.params.get("account_id") or settings.account_id or LOCAL_DEFAULT_ACCOUNT
-    jobs_dir = Namespace(settings.state_dir, account, settings.region).jobs_dir
-    try:
-        entries = sorted(jobs_dir.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
-    except OSError:
-        return []
-    return [CompletionItem(p.name) for p in entries if p.name.startswith(incomplete)]
+    return [CompletionItem(job_id) for job_id in ids if job_id.startswith(incomplete)]
 
 
 def account_id_option(f: Callable[..., Any]) -> Callable[..., Any]:

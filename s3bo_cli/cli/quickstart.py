@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import time
 
 import click
 
 from s3bo_cli.cli.context import AppContext, pass_app
-from s3bo_cli.errors import UsageError
 
 DATA, MANIFESTS, REPORTS = "demo-photos", "demo-manifests", "demo-reports"
 #: Manifest keys left without an object, so that the report shows failed tasks.
@@ -40,8 +38,7 @@ def quickstart(app: AppContext, objects: int) -> None:
       s3bo quickstart
       s3bo --state-dir /tmp/s3bo-demo quickstart --objects 1000
     """
-    if app.settings.backend != "local":
-        raise UsageError("quickstart runs on the local backend; drop --backend aws")
+    local = app.local("quickstart")
     from s3bo_cli.stores import open_store
 
     store = open_store(app.settings)
@@ -86,7 +83,8 @@ def quickstart(app: AppContext, objects: int) -> None:
         err=True,
     )
     click.echo(f"created job {job_id}; running it ...", err=True)
-    _run_until_done(app, job_id)
+    local.run_burst()  # else a background worker already has the job: wait for it
+    _wait(app, job_id)
     result = app.call("DescribeJob", {"AccountId": request["AccountId"], "JobId": job_id})
     app.render(result, operation="DescribeJob")
     folder = app.settings.buckets_dir / REPORTS / "quickstart" / f"job-{job_id}"
@@ -110,13 +108,8 @@ def quickstart(app: AppContext, objects: int) -> None:
     )
 
 
-def _run_until_done(app: AppContext, job_id: str) -> None:
-    """Run the engine here; if a background worker has the job, wait for it instead."""
-    from s3bo_cli.engine.notify import default_notifier
-    from s3bo_cli.engine.worker import Worker, WorkerBusy
-
-    with contextlib.suppress(WorkerBusy):  # a background worker already has it
-        Worker(app.settings.state_dir, notifier=default_notifier()).run(burst=True)
+def _wait(app: AppContext, job_id: str) -> None:
+    """Until the job ends (here, or in the background worker that had it)."""
     request = {"AccountId": app.account_id(), "JobId": job_id}
     while app.call("DescribeJob", request)["Job"]["Status"] not in (
         "Complete",

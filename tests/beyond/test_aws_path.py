@@ -169,8 +169,10 @@ class TestWaitAndWatch:
         (("pause", UNKNOWN_JOB), "s3bo pause"),
         (("resume", UNKNOWN_JOB), "s3bo resume"),
         (tuple(create_args("--failure-threshold", "10%")), "--failure-threshold"),
+        (("events",), "s3bo events"),
+        (("quickstart", "--objects", "3"), "quickstart"),
     ],
-    ids=["pause", "resume", "create-job --failure-threshold"],
+    ids=["pause", "resume", "create-job --failure-threshold", "events", "quickstart"],
 )
 def test_local_engine_features_are_refused_on_aws(aws, stand_in, command, feature):
     run = aws(*command)
