@@ -14,7 +14,9 @@ class ExitCode(IntEnum):
     """Process exit codes, as the aws CLI v2 uses them."""
 
     OK = 0
-    JOB_FAILED = 1  # `s3bo wait` / `watch`: a job ended Failed (Cancelled is 2)
+    JOB_FAILED = 1  # `s3bo wait` / `watch`: a job ended Failed
+    JOB_CANCELLED = 2  # ... a job ended Cancelled
+    TIMED_OUT = 3  # `s3bo wait --timeout` ran out
     USAGE = 252  # bad command line or parameter
     CONFIG = 253  # configuration or credentials problem
     SERVICE = 254  # the service (or the local engine) returned an error

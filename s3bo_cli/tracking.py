@@ -11,10 +11,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-#: Exit codes of `wait` and `watch`, by terminal status; 3 is `wait --timeout`.
-EXIT_CODES = {"Complete": 0, "Failed": 1, "Cancelled": 2}
-TIMED_OUT = 3
-TERMINAL = frozenset(EXIT_CODES)
+from s3bo_cli.errors import ExitCode
+from s3bo_cli.model.statuses import EXIT_CODES, TERMINAL, JobStatus
+
 #: Statuses in which tasks run; a rate is shown only for these.
 RUNNING = frozenset({"Active", "Completing", "Pausing", "Failing", "Cancelling"})
 #: Statuses before the manifest has been read (TotalNumberOfTasks is 0 there).
@@ -138,11 +137,10 @@ class Tracker:
 
     def exit_code(self) -> int:
         statuses = {track.status for track in self.jobs.values()}
-        if "Failed" in statuses:
-            return EXIT_CODES["Failed"]
-        if "Cancelled" in statuses:
-            return EXIT_CODES["Cancelled"]
-        return 0
+        for worst in (JobStatus.FAILED, JobStatus.CANCELLED):
+            if worst in statuses:
+                return EXIT_CODES[worst]
+        return ExitCode.OK
 
     def summary(self) -> str:
         counts: dict[str, int] = {}

@@ -52,7 +52,7 @@ def events(
       s3bo events --since 2026-11-24T00:00:00Z --eventbridge | jq .detail.eventName
     """
     from s3bo_cli.engine import events
-    from s3bo_cli.engine.states import TERMINAL
+    from s3bo_cli.model.statuses import TERMINAL
 
     local = app.local("s3bo events")  # the local engine's event log
     start = _parse_since(since)
@@ -83,9 +83,7 @@ def events(
             yield event
 
     def job_ended() -> bool:
-        return job_id is not None and local.job_status(account, job_id) in {
-            s.value for s in TERMINAL
-        }
+        return job_id is not None and local.job_status(account, job_id) in TERMINAL
 
     try:
         with printer:

@@ -16,8 +16,8 @@ from s3bo_cli.cli.options import (
     check_choices,
     job_id_option,
 )
-from s3bo_cli.engine.states import JobStatus
 from s3bo_cli.errors import UsageError
+from s3bo_cli.model.statuses import JobStatus
 
 #: create-job options that take a structure, with the model shape each parses as.
 STRUCTURE_OPTIONS = {

@@ -8,6 +8,7 @@ import time
 import click
 
 from s3bo_cli.cli.context import AppContext, pass_app
+from s3bo_cli.model.statuses import TERMINAL
 
 DATA, MANIFESTS, REPORTS = "demo-photos", "demo-manifests", "demo-reports"
 #: Manifest keys left without an object, so that the report shows failed tasks.
@@ -111,9 +112,5 @@ def quickstart(app: AppContext, objects: int) -> None:
 def _wait(app: AppContext, job_id: str) -> None:
     """Until the job ends (here, or in the background worker that had it)."""
     request = {"AccountId": app.account_id(), "JobId": job_id}
-    while app.call("DescribeJob", request)["Job"]["Status"] not in (
-        "Complete",
-        "Failed",
-        "Cancelled",
-    ):
+    while app.call("DescribeJob", request)["Job"]["Status"] not in TERMINAL:
         time.sleep(0.2)

@@ -9,7 +9,9 @@ import click
 
 from s3bo_cli.cli.context import AppContext, pass_app
 from s3bo_cli.cli.options import account_id_option, complete_job_ids
-from s3bo_cli.tracking import EXIT_CODES, TIMED_OUT, JobTrack, suspended_hint
+from s3bo_cli.errors import ExitCode
+from s3bo_cli.model.statuses import EXIT_CODES
+from s3bo_cli.tracking import JobTrack, suspended_hint
 
 
 class _Progress:
@@ -106,7 +108,7 @@ def wait(
                 progress.finish(track)
                 message = f"s3bo: timed out waiting for job {job_id} ({track.status})"
                 click.echo(message, file=app.stderr)
-                click.get_current_context().exit(TIMED_OUT)
+                click.get_current_context().exit(ExitCode.TIMED_OUT)
             time.sleep(
                 delay if deadline is None else max(0.0, min(delay, deadline - time.monotonic()))
             )

@@ -9,8 +9,8 @@ import click
 
 from s3bo_cli.cli.context import AppContext, pass_app
 from s3bo_cli.cli.options import account_id_option, complete_job_ids
-from s3bo_cli.engine.states import JobStatus
-from s3bo_cli.tracking import TERMINAL, Tracker, suspended_hint
+from s3bo_cli.model.statuses import TERMINAL, JobStatus
+from s3bo_cli.tracking import Tracker, suspended_hint
 
 #: ListJobs filter for jobs that have not ended.
 OPEN_STATUSES = [s.value for s in JobStatus if s.value not in TERMINAL]

@@ -13,8 +13,8 @@ from typing import Any
 
 from s3bo_cli import clock
 from s3bo_cli.engine.lifecycle import Lifecycle
-from s3bo_cli.engine.states import TERMINAL, JobStatus
 from s3bo_cli.errors import JobStatusException
+from s3bo_cli.model.statuses import TERMINAL, JobStatus
 
 S = JobStatus
 PAUSABLE = frozenset({S.READY, S.ACTIVE, S.PAUSING, S.PAUSED})

@@ -16,8 +16,9 @@ from typing import Any, Protocol
 
 from s3bo_cli import clock
 from s3bo_cli.engine.jobstore import JobStore, not_found
-from s3bo_cli.engine.states import TERMINAL, TRANSITIONS, JobStatus
+from s3bo_cli.engine.states import TRANSITIONS
 from s3bo_cli.errors import JobStatusException
+from s3bo_cli.model.statuses import TERMINAL, JobStatus
 from s3bo_cli.state.layout import Namespace
 
 S = JobStatus

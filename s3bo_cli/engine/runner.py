@@ -25,12 +25,12 @@ from s3bo_cli.engine.lifecycle import (
 )
 from s3bo_cli.engine.manifests.source import ManifestError
 from s3bo_cli.engine.settings import EngineSettings
-from s3bo_cli.engine.states import JobStatus
 from s3bo_cli.engine.tasklog import FAILED, SUCCEEDED, Progress, TaskLog, TaskResult
 from s3bo_cli.engine.taskpool import TaskPool
 from s3bo_cli.engine.taskprocs import ProcessTaskPool
 from s3bo_cli.errors import S3Error
 from s3bo_cli.model.manifest import ManifestEntry
+from s3bo_cli.model.statuses import JobStatus
 from s3bo_cli.model.threshold import FailureThreshold
 from s3bo_cli.stores.base import ObjectStore
 

@@ -14,8 +14,9 @@ from s3bo_cli import clock
 from s3bo_cli.engine import requests
 from s3bo_cli.engine.jobstore import JobStore, not_found
 from s3bo_cli.engine.lifecycle import Lifecycle, StatusListener
-from s3bo_cli.engine.states import CANCEL_VIA_CANCELLING, CANCELLABLE, TERMINAL, JobStatus
+from s3bo_cli.engine.states import CANCEL_VIA_CANCELLING, CANCELLABLE
 from s3bo_cli.errors import InvalidNextTokenException, JobStatusException
+from s3bo_cli.model.statuses import TERMINAL, JobStatus
 
 #: Jobs are listed (and kept) for this long after they end.
 RETENTION = timedelta(days=90)

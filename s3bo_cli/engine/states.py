@@ -1,30 +1,8 @@
-"""The job life cycle's statuses and its one transition table (engine.lifecycle moves jobs)."""
+"""The job life cycle's one transition table (engine.lifecycle moves jobs along it)."""
 
 from __future__ import annotations
 
-from enum import Enum
-
-
-class JobStatus(str, Enum):
-    """The 13 statuses of the service, spelled as the API spells them."""
-
-    NEW = "New"
-    PREPARING = "Preparing"
-    SUSPENDED = "Suspended"
-    READY = "Ready"
-    ACTIVE = "Active"
-    PAUSING = "Pausing"
-    PAUSED = "Paused"
-    COMPLETING = "Completing"
-    COMPLETE = "Complete"
-    CANCELLING = "Cancelling"
-    CANCELLED = "Cancelled"
-    FAILING = "Failing"
-    FAILED = "Failed"
-
-    def __str__(self) -> str:
-        return self.value
-
+from s3bo_cli.model.statuses import JobStatus
 
 S = JobStatus
 
@@ -47,7 +25,6 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     S.FAILED: frozenset(),
 }
 
-TERMINAL = frozenset({S.COMPLETE, S.CANCELLED, S.FAILED})
 #: Statuses a user may cancel from (anything else is a JobStatusException).
 CANCELLABLE = frozenset({S.NEW, S.PREPARING, S.SUSPENDED, S.READY, S.ACTIVE, S.PAUSING, S.PAUSED})
 #: Cancelling these needs the worker to stop tasks and write the report first.

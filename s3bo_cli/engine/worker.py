@@ -26,9 +26,9 @@ from s3bo_cli.engine.lease import leased_elsewhere
 from s3bo_cli.engine.lifecycle import Lifecycle, StatusListener
 from s3bo_cli.engine.runner import JobRunner
 from s3bo_cli.engine.settings import EngineSettings
-from s3bo_cli.engine.states import TERMINAL, JobStatus
 from s3bo_cli.engine.sweep import sweep
 from s3bo_cli.errors import S3boError, StateError
+from s3bo_cli.model.statuses import TERMINAL, JobStatus
 from s3bo_cli.state.layout import Namespace, namespaces
 from s3bo_cli.state.locks import LockTimeout, holder_pids
 from s3bo_cli.stores.base import ObjectStore

@@ -26,11 +26,11 @@ from s3bo_cli.engine.reports import job_prefix
 from s3bo_cli.errors import S3Error, ServiceError
 from s3bo_cli.model.arns import bucket_from_arn
 from s3bo_cli.model.lines import body_lines
+from s3bo_cli.model.statuses import TERMINAL
 from s3bo_cli.stores.base import ObjectStore
 from s3bo_cli.tools import ToolError
 
 #: Statuses after which the service writes the report (if any task ran).
-ENDED = frozenset({"Complete", "Failed", "Cancelled"})
 FAILED = "failed"
 SAMPLE_KEYS = 3
 
@@ -80,7 +80,7 @@ def locate(job: dict[str, Any]) -> ReportLocation:
         raise ToolError(f"job {job_id}: {exc.message}") from None
     location = ReportLocation(bucket, f"{job_prefix(report, job_id)}/manifest.json")
     status = job.get("Status")
-    if status not in ENDED:
+    if status not in TERMINAL:
         raise ToolError(
             f"job {job_id} is {status}: its report is written to {location.uri} "
             f"when the job ends (try: s3bo wait {job_id})"
