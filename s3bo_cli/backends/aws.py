@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import threading
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from s3bo_cli import __version__, clock, validation
@@ -118,15 +119,9 @@ class AwsBackend:
     ) -> dict[str, Any]:
         """CreateJob after its preflight, whose object store is the S3 endpoint's."""
         from s3bo_cli.backends import preflight as checks
-        from s3bo_cli.stores import open_store
 
-        return checks.create_job(
-            self.settings,
-            params,
-            preflight or checks.Preflight(),
-            open_store=lambda: open_store(self.settings),
-            create=lambda request: self._call("CreateJob", request),
-        )
+        create = partial(self._call, "CreateJob")
+        return checks.create_job(self.settings, params, preflight, create)
 
     def _call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         from botocore import xform_name

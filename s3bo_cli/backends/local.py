@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from s3bo_cli import apimodel, validation
@@ -155,15 +156,9 @@ class LocalBackend:
     ) -> dict[str, Any]:
         """CreateJob after its preflight; ``engine`` adds local-only job settings."""
         from s3bo_cli.backends import preflight as checks
-        from s3bo_cli.stores import open_store
 
-        return checks.create_job(
-            self.settings,
-            params,
-            preflight or checks.Preflight(),
-            open_store=lambda: open_store(self.settings),
-            create=lambda request: self._invoke("CreateJob", request, engine=engine),
-        )
+        create = partial(self._invoke, "CreateJob", engine=engine)
+        return checks.create_job(self.settings, params, preflight, create)
 
     def _invoke(
         self, operation: str, params: dict[str, Any], *, engine: dict[str, Any] | None = None

@@ -51,15 +51,18 @@ def check_client_side(request: dict[str, Any]) -> None:
 def create_job(
     settings: Settings,
     request: dict[str, Any],
-    preflight: Preflight,
-    *,
-    open_store: Callable[[], ObjectStore],
+    preflight: Preflight | None,
     create: Callable[[dict[str, Any]], dict[str, Any]],
 ) -> dict[str, Any]:
-    """Run the preflight, then ``create(request)``; with ``dry_run``, the plan instead."""
-    from s3bo_cli.backends.etag import fill_manifest_etag, manifest_object
+    """Run the preflight, then ``create(request)``; with ``dry_run``, the plan instead.
 
-    store = cache(open_store)
+    The object store is the one ``settings`` name (the AWS backend's: S3).
+    """
+    from s3bo_cli.backends.etag import fill_manifest_etag, manifest_object
+    from s3bo_cli.stores import open_store
+
+    preflight = preflight or Preflight()
+    store = cache(lambda: open_store(settings))
     request = validation.with_idempotency_tokens("CreateJob", request)
     if manifest_object(request) is not None:
         request = fill_manifest_etag(request, store())
