@@ -72,8 +72,7 @@ def serve(
     """
     if require_auth and not (auth_key_id and auth_secret):
         raise click.UsageError(
-            f"--require-auth needs --auth-key-id and --auth-secret (or {KEY_ENV} and "
-            f"{SECRET_ENV})"
+            f"--require-auth needs --auth-key-id and --auth-secret (or {KEY_ENV} and {SECRET_ENV})"
         )
     if print_env:
         _print_env(ctx, host, port, shell, (auth_key_id, auth_secret) if require_auth else None)

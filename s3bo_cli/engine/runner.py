@@ -25,11 +25,10 @@ from s3bo_cli.engine.lifecycle import (
 )
 from s3bo_cli.engine.manifests.source import ManifestError
 from s3bo_cli.engine.settings import EngineSettings
-from s3bo_cli.engine.tasklog import FAILED, SUCCEEDED, Progress, TaskLog, TaskResult
-from s3bo_cli.engine.taskpool import TaskPool
+from s3bo_cli.engine.tasklog import SUCCEEDED, Progress, TaskLog, TaskResult
+from s3bo_cli.engine.taskpool import TaskPool, run_task
 from s3bo_cli.engine.taskprocs import ProcessTaskPool
 from s3bo_cli.errors import S3Error
-from s3bo_cli.model.manifest import ManifestEntry
 from s3bo_cli.model.statuses import JobStatus
 from s3bo_cli.model.threshold import FailureThreshold
 from s3bo_cli.stores.base import ObjectStore
@@ -219,7 +218,7 @@ class JobRunner:
             store = self._task_store(record, self.settings)
             slots = self.settings.slots(remote=store.remote)
             task_context = ops.TaskContext(store=store, **context)
-            return TaskPool(partial(_run_task, operation, task_context), slots)
+            return TaskPool(partial(run_task, operation, task_context), slots)
         share = self.settings.share(processes)
         spec = record.get("engine", {}).get("store", {})
         job = {
@@ -392,29 +391,3 @@ class JobRunner:
                 change(rec)
 
         self._move({status}, final, change=wrap_up)
-
-
-def _run_task(
-    operation: ops.Operation, context: ops.TaskContext, index: int, entry: ManifestEntry
-) -> TaskResult:
-    """Run one task; every failure becomes a failed result, never an exception."""
-
-    def result(status: str, http: int, code: str = "", message: str = "") -> TaskResult:
-        return TaskResult(
-            index, entry.bucket, entry.key, entry.version_id, status, http, code, message
-        )
-
-    if entry.version_id == "":
-        return result(FAILED, 400, "InvalidRequest", "Task failed due to missing VersionId")
-    try:
-        outcome = operation(context, entry)
-    except S3Error as exc:
-        if (fault := faults.storage_fault(exc)) is not None:  # a store error over a full disk
-            return result(faults.FAULTED, 500, "", fault)
-        return result(FAILED, exc.http_status, exc.code, exc.message)
-    except Exception as exc:  # a bug or an unexpected store failure: report, keep going
-        if (fault := faults.storage_fault(exc)) is not None:  # the engine's disk, not the object
-            return result(faults.FAULTED, 500, "", fault)
-        logs.get().debug("task %s/%s failed unexpectedly", entry.bucket, entry.key, exc_info=True)
-        return result(FAILED, 500, "InternalError", f"{type(exc).__name__}: {exc}")
-    return result(SUCCEEDED, outcome.http_status, "", outcome.message)

@@ -15,9 +15,12 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from s3bo_cli import logs, ops
+from s3bo_cli.engine import faults
 from s3bo_cli.engine.inflight import SlotPool
-from s3bo_cli.engine.manifests import ManifestEntry
-from s3bo_cli.engine.tasklog import FAILED, TaskResult
+from s3bo_cli.engine.tasklog import FAILED, SUCCEEDED, TaskResult
+from s3bo_cli.errors import S3Error
+from s3bo_cli.model.manifest import ManifestEntry
 
 #: Attempts of a throttled task before it is reported failed.
 MAX_ATTEMPTS = 10
@@ -175,3 +178,29 @@ class TaskPool:
                     self._results.append(result)
                     self._done.notify()
                 break
+
+
+def run_task(
+    operation: ops.Operation, context: ops.TaskContext, index: int, entry: ManifestEntry
+) -> TaskResult:
+    """Run one task; every failure becomes a failed result, never an exception."""
+
+    def result(status: str, http: int, code: str = "", message: str = "") -> TaskResult:
+        return TaskResult(
+            index, entry.bucket, entry.key, entry.version_id, status, http, code, message
+        )
+
+    if entry.version_id == "":
+        return result(FAILED, 400, "InvalidRequest", "Task failed due to missing VersionId")
+    try:
+        outcome = operation(context, entry)
+    except S3Error as exc:
+        if (fault := faults.storage_fault(exc)) is not None:  # a store error over a full disk
+            return result(faults.FAULTED, 500, "", fault)
+        return result(FAILED, exc.http_status, exc.code, exc.message)
+    except Exception as exc:  # a bug or an unexpected store failure: report, keep going
+        if (fault := faults.storage_fault(exc)) is not None:  # the engine's disk, not the object
+            return result(faults.FAULTED, 500, "", fault)
+        logs.get().debug("task %s/%s failed unexpectedly", entry.bucket, entry.key, exc_info=True)
+        return result(FAILED, 500, "InternalError", f"{type(exc).__name__}: {exc}")
+    return result(SUCCEEDED, outcome.http_status, "", outcome.message)

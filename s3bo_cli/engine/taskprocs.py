@@ -251,10 +251,9 @@ def _child(read_fd: int, write_fd: int) -> None:
     from functools import partial
 
     from s3bo_cli import ops
-    from s3bo_cli.engine.runner import _run_task
     from s3bo_cli.engine.settings import EngineSettings
-    from s3bo_cli.engine.taskpool import TaskPool
-    from s3bo_cli.engine.worker import store_opener
+    from s3bo_cli.engine.taskpool import TaskPool, run_task
+    from s3bo_cli.engine.taskstore import store_opener
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and ends us
     inbox, outbox = Connection(read_fd, writable=False), Connection(write_fd, readable=False)
@@ -271,7 +270,7 @@ def _child(read_fd: int, write_fd: int) -> None:
     except Exception as exc:  # tell the parent, which fails the step
         outbox.send(("error", f"{type(exc).__name__}: {exc}"))
         os._exit(1)
-    pool = TaskPool(partial(_run_task, operation, context), slots)
+    pool = TaskPool(partial(run_task, operation, context), slots)
     state = {"stop": False, "exit": False}
     lock = threading.Lock()
 

@@ -12,7 +12,6 @@ import errno
 import json
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,11 +26,11 @@ from s3bo_cli.engine.lifecycle import Lifecycle, StatusListener
 from s3bo_cli.engine.runner import JobRunner
 from s3bo_cli.engine.settings import EngineSettings
 from s3bo_cli.engine.sweep import sweep
+from s3bo_cli.engine.taskstore import store_opener
 from s3bo_cli.errors import S3boError, StateError
 from s3bo_cli.model.statuses import TERMINAL, JobStatus
 from s3bo_cli.state.layout import Namespace, namespaces
 from s3bo_cli.state.locks import LockTimeout, holder_pids
-from s3bo_cli.stores.base import ObjectStore
 
 S = JobStatus
 
@@ -72,31 +71,6 @@ class Candidate:
         if self.status in PREPARING or self.status is S.SUSPENDED:
             return (1, 0, self.created)
         return (2, -self.priority, self.created)
-
-
-def store_opener(settings_cache: dict[str, ObjectStore]) -> Callable[[dict[str, Any]], ObjectStore]:
-    """Open (and cache) the object store a job recorded when it was created.
-
-    ``in_flight`` in the spec asks for a store to run tasks on: as many connections,
-    and no retries of its own (the engine retries throttled tasks itself).
-    """
-
-    def open_store(spec: dict[str, Any]) -> ObjectStore:
-        key = repr(sorted(spec.items()))
-        if key not in settings_cache:
-            from s3bo_cli.config import Settings
-            from s3bo_cli.stores import open_store as open_from_settings
-
-            settings = Settings(
-                region=spec.get("region") or "us-east-1",
-                profile=spec.get("profile"),
-                s3_endpoint_url=spec.get("s3_endpoint_url"),
-                store_dir=Path(spec["buckets_dir"]) if spec.get("buckets_dir") else None,
-            )
-            settings_cache[key] = open_from_settings(settings, in_flight=spec.get("in_flight"))
-        return settings_cache[key]
-
-    return open_store
 
 
 class Worker:

@@ -194,7 +194,7 @@ def wait_for_results(worker, results, size):
 def test_no_lock_or_pid_file_lets_a_second_runner_in(s3bo, store, state_dir):
     from s3bo_cli.engine.jobstore import JobStore
     from s3bo_cli.engine.runner import JobRunner
-    from s3bo_cli.engine.worker import store_opener
+    from s3bo_cli.engine.taskstore import store_opener
     from s3bo_cli.state.layout import Namespace
 
     job_id = seeded_job(s3bo, store, FAULT_TASKS)
