@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import partial
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 from s3bo_cli import apimodel, validation
@@ -59,6 +59,12 @@ class LocalBackend:
     def namespace(self, account_id: str) -> Namespace:
         return Namespace(self.settings.state_dir, account_id, self.settings.region)
 
+    @cached_property
+    def _absolute_dirs(self) -> tuple[str, str]:
+        """The state and buckets folders, resolved once: every call records them, and
+        resolving them took a quarter of the time of each DescribeJob."""
+        return str(self.settings.state_dir.resolve()), str(self.settings.buckets_dir.resolve())
+
     def store_spec(self) -> dict[str, Any]:
         """Where a new job's objects live, recorded with the job for the worker."""
         spec: dict[str, Any] = {"region": self.settings.region}
@@ -66,13 +72,13 @@ class LocalBackend:
             spec["s3_endpoint_url"] = self.settings.s3_endpoint_url
             spec["profile"] = self.settings.profile
         else:
-            spec["buckets_dir"] = str(self.settings.buckets_dir.resolve())
+            spec["buckets_dir"] = self._absolute_dirs[1]
         return spec
 
     def service(self, account_id: str, engine: dict[str, Any] | None = None) -> JobService:
         defaults = {
             "store": self.store_spec(),
-            "state_dir": str(self.settings.state_dir.resolve()),  # e.g. for lambda.toml
+            "state_dir": self._absolute_dirs[0],  # e.g. for lambda.toml
             **(engine or {}),
         }
         return JobService(
