@@ -96,11 +96,9 @@ def set_value(ctx: click.Context, key: str, value: str) -> None:
     data = _read_all()
     stored: Any = value.lower() in ("1", "true", "yes") if key == "color" else value
     _section(data, _profile(ctx))[key] = stored
-    path = config.config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(_dump(data), encoding="utf-8")
-    tmp.replace(path)
+    from s3bo_cli.state.files import write_atomic
+
+    write_atomic(config.config_path(), _dump(data).encode("utf-8"))
 
 
 @configure.command("get")

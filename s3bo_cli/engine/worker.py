@@ -29,6 +29,7 @@ from s3bo_cli.engine.sweep import sweep
 from s3bo_cli.engine.taskstore import store_opener
 from s3bo_cli.errors import S3boError, StateError
 from s3bo_cli.model.statuses import TERMINAL, JobStatus
+from s3bo_cli.state.files import write_atomic, write_json_text
 from s3bo_cli.state.layout import Namespace, namespaces
 from s3bo_cli.state.locks import LockTimeout, holder_pids
 
@@ -270,9 +271,8 @@ class Worker:
         pid_file = worker_dir(self.state_dir) / "worker.pid"
         about = {"pid": os.getpid(), **self.settings.as_dict()}
         try:
-            pid_file.parent.mkdir(parents=True, exist_ok=True)
-            pid_file.write_text(f"{os.getpid()}\n")
-            settings_path(self.state_dir).write_text(json.dumps(about) + "\n", encoding="utf-8")
+            write_atomic(pid_file, f"{os.getpid()}\n".encode())
+            write_json_text(settings_path(self.state_dir), json.dumps(about) + "\n")
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):  # may pass: jobs back off
                 logs.get().warning("worker: %s: %s", exc.strerror, exc.filename)

@@ -1,15 +1,19 @@
-"""Atomic, versioned JSON files: the only way s3bo writes state."""
+"""Atomic, versioned JSON files: the only way s3bo writes state (and any file in place)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
 from s3bo_cli.errors import StateError, StatePermissionError
 
 SCHEMA_VERSION = 1
+#: The end of a temp file's name beside its destination (``.<name>.<random>.tmp``).
+TEMP_SUFFIX = ".tmp"
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
@@ -18,20 +22,65 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 
 
 def write_json_text(path: Path, payload: str) -> None:
-    """Atomically replace ``path`` with ``payload`` (temp file, fsync, rename)."""
-    import tempfile
+    """Atomically replace ``path`` with ``payload`` (temp file beside it, fsync, rename)."""
+    write_atomic(path, payload.encode("utf-8"))
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+
+def write_atomic(
+    path: str | Path, payload: bytes, *, tmp_dir: str | Path | None = None, fsync: bool = True
+) -> None:
+    """Replace ``path`` with ``payload``: readers see the old file or the new one, never a mix.
+
+    The one atomic writer of s3bo (state files, pid files, the DirStore's records).
+    The temp file is made in ``tmp_dir`` (a store's own temp area) or beside ``path``
+    as ``.<name>.<random>.tmp``; missing folders are created.
+    """
+    dest = os.fspath(path)
+    if tmp_dir is None:
+        name = os.path.basename(dest)
+        fd, tmp = temp_file(os.path.dirname(dest), prefix=f".{name}.", suffix=TEMP_SUFFIX)
+    else:
+        fd, tmp = temp_file(os.fspath(tmp_dir))
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+            if fsync:
+                fh.flush()
+                os.fsync(fh.fileno())
+        replace_into(tmp, dest)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
         raise
+
+
+def temp_file(folder: str, *, prefix: str = "", suffix: str = "") -> tuple[int, str]:
+    """A new exclusive temp file in ``folder`` (created if missing): (fd, path).
+
+    Mode 0644 less the umask, as for any file s3bo writes (objects stay readable).
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(2):
+        path = os.path.join(
+            folder, f"{prefix}{secrets.token_hex(8)}{TEMP_SUFFIX if prefix else ''}"
+        )
+        try:
+            return os.open(path, flags, 0o644), path
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
+    raise OSError(f"cannot create a temp file in {folder}")
+
+
+def replace_into(tmp_path: str, dest: str) -> None:
+    """Rename a finished temp file over ``dest``, creating its folder as needed."""
+    for _ in range(5):
+        try:
+            os.replace(tmp_path, dest)
+            return
+        except FileNotFoundError:
+            # The folder is missing, or was pruned by a concurrent delete: make it again.
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+    os.replace(tmp_path, dest)
 
 
 def read_json(path: Path, *, kind: str) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from s3bo_cli.errors import S3Error
+from s3bo_cli.state.files import replace_into, temp_file
 from s3bo_cli.stores import checksums
 from s3bo_cli.stores.dirlayout import (
     META_DIR,
@@ -34,11 +35,9 @@ from s3bo_cli.stores.dirlayout import (
     new_record,
     new_version_id,
     open_data,
-    place,
     prune_dirs,
     read_json,
     remove,
-    temp_file,
     write_json,
 )
 from s3bo_cli.stores.rules import method_not_allowed, no_such_key, no_such_version
@@ -282,7 +281,7 @@ class BucketFiles:
                 try:
                     if where.folder is not None:
                         os.makedirs(where.folder, exist_ok=True)
-                    place(spooled.path, where.data)
+                    replace_into(spooled.path, where.data)
                 except (NotADirectoryError, FileExistsError, IsADirectoryError):
                     raise _conflict(key) from None
                 self.save(Target(record, where.meta, where.data, True))
@@ -377,7 +376,7 @@ class BucketFiles:
         version_id = newest["version_id"]
         if where.folder is not None:
             os.makedirs(where.folder, exist_ok=True)
-        place(os.path.join(folder, version_id), where.data)
+        replace_into(os.path.join(folder, version_id), where.data)
         newest["file"] = fingerprint(os.stat(where.data))
         self.save(Target(newest, where.meta, where.data, True))
         remove(os.path.join(folder, version_id + ".json"))

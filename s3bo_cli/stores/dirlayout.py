@@ -40,6 +40,7 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]  # no fcntl on Windows: filelock instead
 
 from s3bo_cli.errors import S3Error
+from s3bo_cli.state.files import write_atomic
 from s3bo_cli.stores.rules import access_denied, check_key
 from s3bo_cli.stores.types import (
     Acl,
@@ -297,30 +298,7 @@ class _StripeLocks:
                     os.close(fd)
 
 
-# -- atomic file writes ---------------------------------------------------------------
-
-
-def temp_file(tmp_dir: str) -> tuple[int, str]:
-    """A new exclusive temp file: (fd, path)."""
-    for _ in range(2):
-        path = os.path.join(tmp_dir, secrets.token_hex(8))
-        try:
-            return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), path
-        except FileNotFoundError:
-            os.makedirs(tmp_dir, exist_ok=True)
-    raise OSError(f"cannot create a temp file in {tmp_dir}")
-
-
-def place(tmp_path: str, dest: str) -> None:
-    """Rename a finished temp file over ``dest``, creating folders as needed."""
-    for _ in range(5):
-        try:
-            os.replace(tmp_path, dest)
-            return
-        except FileNotFoundError:
-            # The folder is missing, or was pruned by a concurrent delete: make it again.
-            os.makedirs(os.path.dirname(dest), exist_ok=True)
-    os.replace(tmp_path, dest)
+# -- atomic file writes: s3bo's one writer, with the bucket's own temp area --------------
 
 
 def write_json(
@@ -328,18 +306,7 @@ def write_json(
 ) -> None:
     """Atomically replace ``dest`` with ``data`` (records stay on one line: faster to encode)."""
     text = json.dumps(data, indent=indent, sort_keys=True, ensure_ascii=False) + "\n"
-    fd, tmp = temp_file(tmp_dir)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode())
-            if fsync:
-                fh.flush()
-                os.fsync(fh.fileno())
-        place(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomic(dest, text.encode(), tmp_dir=tmp_dir, fsync=fsync)
 
 
 def read_json(path: str) -> dict[str, Any] | None:

@@ -167,3 +167,17 @@ def test_jobs_ended_more_than_90_days_ago_are_gone(s3bo, state_dir, make_job):
     assert run.exit_code == 254 and "NotFoundException" in run.stderr
     assert [j["JobId"] for j in s3bo("list-jobs").json["Jobs"]] == [recent]
     assert not job_file(state_dir, old).exists()  # deleted, as the service deletes it
+
+
+def test_one_atomic_writer_leaves_nothing_behind(tmp_path):
+    """State files, pid files, the config and DirStore records share one writer."""
+    from s3bo_cli.state.files import write_atomic
+
+    target = tmp_path / "deep" / "file.json"
+    write_atomic(target, b"old")
+    write_atomic(target, b"new")
+    assert target.read_bytes() == b"new"
+    assert [p.name for p in target.parent.iterdir()] == ["file.json"]
+    store_tmp = tmp_path / "tmp"
+    write_atomic(target, b"newer", tmp_dir=store_tmp, fsync=False)
+    assert target.read_bytes() == b"newer" and list(store_tmp.iterdir()) == []
