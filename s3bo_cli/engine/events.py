@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import heapq
 import json
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from s3bo_cli import logs
+from s3bo_cli.state import jsonl
 from s3bo_cli.state.layout import Namespace
 
 EVENTS_FILE = "events.jsonl"
@@ -56,13 +56,7 @@ def status_event(
 
 def append(path: Path, event: dict[str, Any]) -> None:
     """Append one event as a single write, so concurrent writers never interleave."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    line = (json.dumps(event, separators=(",", ":")) + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        os.write(fd, line)
-    finally:
-        os.close(fd)
+    jsonl.append(path, event)
 
 
 def eventbridge(record: dict[str, Any]) -> dict[str, Any]:

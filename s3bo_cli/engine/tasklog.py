@@ -10,7 +10,6 @@ has a result: no task is reported twice.
 from __future__ import annotations
 
 import csv
-import errno
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from s3bo_cli.model.manifest import ManifestEntry
+from s3bo_cli.state.jsonl import JsonlWriter
 
 SUCCEEDED = "succeeded"
 FAILED = "failed"
@@ -141,21 +141,13 @@ class ResultWriter:
     """Appends results, one ``write`` each, so that a line is whole or absent."""
 
     def __init__(self, path: Path) -> None:
-        self._path = path
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._log = JsonlWriter(path)
 
     def append(self, result: TaskResult) -> None:
-        line = json.dumps(asdict(result), ensure_ascii=False, separators=(",", ":")) + "\n"
-        data = line.encode("utf-8")
-        written = os.write(self._fd, data)
-        if written != len(data):  # a full disk took part of the line: take it back out
-            end = os.lseek(self._fd, 0, os.SEEK_END)
-            os.ftruncate(self._fd, end - written)
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self._path))
+        self._log.append(asdict(result))
 
     def close(self) -> None:
-        os.fsync(self._fd)
-        os.close(self._fd)
+        self._log.close()
 
     def __enter__(self) -> ResultWriter:
         return self

@@ -181,3 +181,27 @@ def test_one_atomic_writer_leaves_nothing_behind(tmp_path):
     store_tmp = tmp_path / "tmp"
     write_atomic(target, b"newer", tmp_dir=store_tmp, fsync=False)
     assert target.read_bytes() == b"newer" and list(store_tmp.iterdir()) == []
+
+
+def _append_many(path, writer_id):
+    from s3bo_cli.state import jsonl
+
+    for n in range(100):
+        jsonl.append(path, {"writer": writer_id, "n": n, "pad": "é" * 3000})
+
+
+def test_one_jsonl_appender_never_interleaves_writers(tmp_path):
+    """Events and task results share one appender: a line per record, whole."""
+    import multiprocessing
+
+    path = tmp_path / "log" / "events.jsonl"
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_append_many, args=(path, i)) for i in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert sorted((r["writer"], r["n"]) for r in records) == [
+        (w, n) for w in range(4) for n in range(100)
+    ]
