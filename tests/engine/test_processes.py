@@ -8,6 +8,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -156,3 +157,48 @@ def _running(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def spread(state_dir: Path) -> Worker:
+    return Worker(state_dir, settings=EngineSettings(processes=2, min_tasks_per_process=100))
+
+
+def recorded(state_dir: Path, job_id: str) -> list[int]:
+    lines = (job_dir(state_dir, job_id) / "results.jsonl").read_text().splitlines()
+    return [json.loads(line)["index"] for line in lines]
+
+
+def test_the_failure_threshold_stops_every_task_process(s3bo, store, state_dir):
+    store.create_bucket("photos")
+    manifest = put_manifest(store, [("photos", f"gone{i}") for i in range(1000)])
+    args = job_args(TAG_OP, manifest, "--failure-threshold", "10%:5")
+    job_id = s3bo(*args).json["JobId"]
+    spread(state_dir).run(burst=True)
+    job = s3bo("describe-job", "--job-id", job_id).json["Job"]
+    assert job["Status"] == "Failed"
+    indices = recorded(state_dir, job_id)
+    assert len(indices) == len(set(indices)) == job["ProgressSummary"]["NumberOfTasksFailed"]
+    assert len(indices) < 1000  # the tasks not started when it stopped never ran
+
+
+def test_a_cancel_reaches_every_task_process(s3bo, store, state_dir):
+    job_id = seeded_job(s3bo, store, 1500)
+    results = job_dir(state_dir, job_id) / "results.jsonl"
+    cancel = ("update-job-status", "--job-id", job_id, "--requested-job-status", "Cancelled")
+
+    def cancel_after_some_results() -> None:
+        while not (results.exists() and results.read_bytes().count(b"\n") >= 50):
+            time.sleep(0.005)
+        s3bo(*cancel)
+
+    canceller = threading.Thread(target=cancel_after_some_results)
+    canceller.start()
+    spread(state_dir).run(burst=True)
+    canceller.join(timeout=60)
+    job = s3bo("describe-job", "--job-id", job_id).json["Job"]
+    indices = recorded(state_dir, job_id)
+    assert len(indices) == len(set(indices)) == job["ProgressSummary"]["NumberOfTasksSucceeded"]
+    if job["Status"] == "Cancelled":  # (on a very fast disk the job may finish first)
+        assert len(indices) < 1500
+    else:
+        assert job["Status"] == "Complete"
