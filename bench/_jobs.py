@@ -81,7 +81,10 @@ def run_tagging_job(settings: Any, manifest: bytes, *, concurrency: int, report:
 
     backend = create_tagging_job(settings, manifest, report=report)
     start = time.perf_counter()
-    Worker(settings.state_dir, settings=EngineSettings(concurrency=concurrency)).run(burst=True)
+    Worker(
+        settings.state_dir,
+        settings=EngineSettings(concurrency=concurrency, max_in_flight=concurrency),
+    ).run(burst=True)
     elapsed = time.perf_counter() - start
     job = finished_job(backend)
     count = manifest.count(b"\n")

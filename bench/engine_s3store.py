@@ -1,8 +1,9 @@
 """Engine throughput on S3: an S3PutObjectTagging job through the S3Store against
 moto's server, against a plain boto3 thread-pool loop making the same calls.
 
-moto's server runs in its own process on loopback; both sides use the same number
-of threads. Target: the job at least 0.9 of the loop's rate.
+moto's server runs in its own process on loopback; both sides keep at most the same
+number of requests in flight (the job's ``max_in_flight`` is ``--concurrency``).
+Target: the job at least 0.9 of the loop's rate.
 
     python bench/engine_s3store.py [--objects 3000] [--concurrency 8]
 """
