@@ -37,6 +37,7 @@ class AwsBackend:
     """
 
     name = "aws"
+    remote = True
 
     def __init__(self, settings: Settings, *, proxies: dict[str, str] | None = None) -> None:
         self.settings = settings

@@ -27,6 +27,8 @@ class Backend(Protocol):
     """
 
     name: str
+    #: Whether each call crosses the network to a service (pollers then wait longer).
+    remote: bool
 
     def invoke(self, operation: str, params: dict[str, Any]) -> dict[str, Any]: ...
 

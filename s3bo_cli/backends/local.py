@@ -33,6 +33,7 @@ class LocalBackend:
     """Runs every job operation against the local engine's state directory."""
 
     name = "local"
+    remote = False
 
     def __init__(
         self,

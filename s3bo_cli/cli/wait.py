@@ -92,8 +92,8 @@ def wait(
     """
     job_id = app.job_id(job_id, account_id)
     request = {"AccountId": app.account_id(account_id), "JobId": job_id}
-    aws = app.settings.backend == "aws"
-    delay = interval or (2.0 if aws else 0.2)
+    remote = app.backend.remote
+    delay = interval or (2.0 if remote else 0.2)
     deadline = None if timeout is None else time.monotonic() + timeout
     track = JobTrack(job_id)
     with _Progress(app) as progress:
@@ -112,7 +112,7 @@ def wait(
             time.sleep(
                 delay if deadline is None else max(0.0, min(delay, deadline - time.monotonic()))
             )
-            if aws and interval is None:
+            if remote and interval is None:
                 delay = min(delay * 1.5, 15.0)
     app.render(result, operation="DescribeJob")
     click.get_current_context().exit(EXIT_CODES[track.status])

@@ -97,7 +97,7 @@ def watch(
     """
     account = app.account_id(account_id)
     job_ids = tuple(app.job_id(job_id, account) for job_id in job_ids)
-    delay = interval or (5.0 if app.settings.backend == "aws" else 0.5)
+    delay = interval or (5.0 if app.backend.remote else 0.5)
     tracker = Tracker()
     with _Screen(app, interval=delay) as screen:
         while True:

@@ -26,6 +26,7 @@ def test_only_the_local_backend_has_a_local_engine(state_dir, tmp_path, make_job
     local = LocalBackend(config.resolve(), autostart=False)
     assert local.local_engine() is local
     assert backend(tmp_path).local_engine() is None
+    assert backend(tmp_path).remote and not local.remote  # how long wait and watch pause
     job_id = make_job()
     assert local.job_ids(ACCOUNT) == [job_id]
     assert local.job_status(ACCOUNT, job_id) == "New"  # no worker has prepared it
