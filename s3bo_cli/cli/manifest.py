@@ -44,11 +44,11 @@ def _fields(value: str) -> list[str]:
 def _source_lines(app: AppContext, source: str) -> Iterator[bytes]:
     from s3bo_cli.model.arns import split_s3_uri
     from s3bo_cli.model.lines import body_lines
-    from s3bo_cli.tools import object_store
+    from s3bo_cli.stores import open_store
 
     if source.startswith("s3://"):
         bucket, key = split_s3_uri(source)
-        return body_lines(object_store(app.settings).get_object(bucket, key))
+        return body_lines(open_store(app.settings).get_object(bucket, key))
     return _file_lines(source)
 
 
@@ -148,8 +148,8 @@ def make(
         --output text manifest make s3://photos -o s3://manifests/all.csv)"
     """
     from s3bo_cli.model.arns import split_s3_uri
+    from s3bo_cli.stores import open_store
     from s3bo_cli.tools import makemanifest as mm
-    from s3bo_cli.tools import object_store
 
     selection = mm.ObjectFilter(
         suffixes=suffixes,
@@ -160,7 +160,7 @@ def make(
         storage_classes=storage_classes,
     )
     bucket, prefix = split_s3_uri(source, need_key=False)
-    store = object_store(app.settings)
+    store = open_store(app.settings)
     with mm.build(store, bucket, prefix, selection=selection, versions=versions) as built:
         result = _deliver(built, output_location, store, mm.fields(versions))
     if result is not None:

@@ -36,14 +36,14 @@ def report(
       s3bo report 93735294-df46-44d5-8638-6356f335324e
       s3bo --query Failures report 93735294-... --failed-keys failed.csv
     """
-    from s3bo_cli.tools import object_store
+    from s3bo_cli.stores import open_store
     from s3bo_cli.tools.reportsummary import summarize
     from s3bo_cli.tools.retry import FailedTasks
 
     job_id = app.job_id(job_id, account_id)
     request = {"AccountId": app.account_id(account_id), "JobId": job_id}
     job = app.call("DescribeJob", request)["Job"]
-    store = object_store(app.settings)
+    store = open_store(app.settings)
     with FailedTasks() as failed:
         summary = summarize(store, job, on_failed=failed if failed_keys else None, samples=samples)
         if failed_keys:

@@ -44,7 +44,7 @@ def retry_failed(
       s3bo --query CreateJobRequest.Manifest retry-failed 93735294-... --dry-run
     """
     from s3bo_cli.model.arns import split_s3_uri
-    from s3bo_cli.tools import object_store
+    from s3bo_cli.stores import open_store
     from s3bo_cli.tools.retry import prepare
 
     account = app.account_id(account_id)
@@ -53,7 +53,7 @@ def retry_failed(
     job = app.call("DescribeJob", {"AccountId": account, "JobId": job_id})["Job"]
     tags = app.call("GetJobTagging", {"AccountId": account, "JobId": job_id}).get("Tags", [])
     request, failed = prepare(
-        object_store(app.settings),
+        open_store(app.settings),
         job,
         account_id=account,
         tags=tags,

@@ -7,7 +7,6 @@ created with ``--s3-endpoint-url`` runs there whichever process runs it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from s3bo_cli.stores.base import ObjectStore
@@ -23,16 +22,9 @@ def store_opener(settings_cache: dict[str, ObjectStore]) -> Callable[[dict[str, 
     def open_store(spec: dict[str, Any]) -> ObjectStore:
         key = repr(sorted(spec.items()))
         if key not in settings_cache:
-            from s3bo_cli.config import Settings
-            from s3bo_cli.stores import open_store as open_from_settings
+            from s3bo_cli.stores import open_recorded
 
-            settings = Settings(
-                region=spec.get("region") or "us-east-1",
-                profile=spec.get("profile"),
-                s3_endpoint_url=spec.get("s3_endpoint_url"),
-                store_dir=Path(spec["buckets_dir"]) if spec.get("buckets_dir") else None,
-            )
-            settings_cache[key] = open_from_settings(settings, in_flight=spec.get("in_flight"))
+            settings_cache[key] = open_recorded(spec)
         return settings_cache[key]
 
     return open_store

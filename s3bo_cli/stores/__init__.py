@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from s3bo_cli.stores.protocol import ObjectStore
 from s3bo_cli.stores.types import (
@@ -37,6 +39,7 @@ __all__ = [
     "Retention",
     "Sse",
     "WriteResult",
+    "open_recorded",
     "open_store",
 ]
 
@@ -55,3 +58,21 @@ def open_store(settings: Settings, *, in_flight: int | None = None) -> ObjectSto
     from s3bo_cli.stores.dirstore import DirStore
 
     return DirStore(settings.buckets_dir)
+
+
+def open_recorded(spec: Mapping[str, Any]) -> ObjectStore:
+    """The store a job recorded when it was created, by :func:`open_store`'s rule.
+
+    ``spec`` holds ``region``, ``profile``, ``s3_endpoint_url`` or ``buckets_dir``
+    (as the local backend records them) and, for a store to run tasks on,
+    ``in_flight``.
+    """
+    from s3bo_cli.config import Settings
+
+    settings = Settings(
+        region=spec.get("region") or "us-east-1",
+        profile=spec.get("profile"),
+        s3_endpoint_url=spec.get("s3_endpoint_url"),
+        store_dir=Path(spec["buckets_dir"]) if spec.get("buckets_dir") else None,
+    )
+    return open_store(settings, in_flight=spec.get("in_flight"))

@@ -18,7 +18,6 @@ from s3bo_cli.errors import ExitCode, S3boError, S3Error
 from s3bo_cli.model.manifest import CSV_FORMAT
 
 if TYPE_CHECKING:
-    from s3bo_cli.config import Settings
     from s3bo_cli.stores.base import ObjectStore
 
 _SPOOL_BYTES = 8 * 1024 * 1024
@@ -37,17 +36,6 @@ def store_errors(what: str) -> Iterator[None]:
         yield
     except S3Error as exc:
         raise ToolError(f"{what}: {exc}") from None
-
-
-def object_store(settings: Settings) -> ObjectStore:
-    """Where reports and manifests live: S3 for ``--backend aws``, else the engine's store."""
-    if settings.backend == "aws":
-        from s3bo_cli.stores.s3store import S3Store
-
-        return S3Store(settings)
-    from s3bo_cli.stores import open_store
-
-    return open_store(settings)
 
 
 class ManifestWriter:

@@ -40,6 +40,17 @@ def test_open_store_picks_by_settings(tmp_path: Path) -> None:
     assert isinstance(store, DirStore) and store.root == str(tmp_path / "buckets")
 
 
+def test_a_recorded_store_opens_by_the_same_rule(tmp_path: Path) -> None:
+    """Commands, tools and the worker open stores one way: open_store / open_recorded."""
+    from s3bo_cli.stores import open_recorded
+    from s3bo_cli.stores.s3store import S3Store
+
+    store = open_recorded({"region": "us-east-1", "buckets_dir": str(tmp_path / "b")})
+    assert isinstance(store, DirStore) and store.root == str(tmp_path / "b")
+    remote = open_recorded({"s3_endpoint_url": "http://127.0.0.1:9", "in_flight": 4})
+    assert isinstance(remote, S3Store) and remote.region == "us-east-1"
+
+
 def test_objects_are_plain_files_with_json_beside(ds: DirStore, root: Path) -> None:
     ds.put_object("data", "photos/2024/a.jpg", b"jpeg", tags={"k": "v"})
     assert (root / "data/photos/2024/a.jpg").read_bytes() == b"jpeg"
