@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from s3bo_cli import clock
 from s3bo_cli.engine import events
+from s3bo_cli.engine.jobindex import Entry, JobIndex, marker_name
 from s3bo_cli.errors import (
     IdempotencyException,
     NotFoundException,
+    S3boError,
     StateError,
     StatePermissionError,
 )
+from s3bo_cli.model.statuses import JobStatus
 from s3bo_cli.state.files import SCHEMA_VERSION, read_json, write_json
 from s3bo_cli.state.layout import Namespace
 from s3bo_cli.state.locks import FileMutex
@@ -98,9 +101,13 @@ class JobStore:
                 "schema_version": SCHEMA_VERSION,
                 "job": job,
                 "tags": tags,
-                "engine": engine or {},
+                "engine": {**(engine or {}), "indexed": marker_name(job)},
             }
+            fresh = not self.ns.jobs_dir.exists()
+            self.index.add(marker_name(job))  # the marker first: a crash leaves one extra
             write_json(self.ns.job_file(job_id), record)
+            if fresh:  # the namespace's first job: its index is complete from the start
+                self.index.mark_complete()
             self.event(job, "JobCreated")
             return job_id, True
 
@@ -155,8 +162,41 @@ class JobStore:
             self.save(record)
 
     def save(self, record: dict[str, Any]) -> None:
-        """Write a job's record (the caller holds the job's lock)."""
-        write_json(self.ns.job_file(record["job"]["JobId"]), record)
+        """Write a job's record (the caller holds the job's lock), and its index marker."""
+        path = self.ns.job_file(record["job"]["JobId"])
+        previous = record.get("engine", {}).get("indexed")
+        if previous is None:  # written before the index: the marker is by the file on disk
+            try:
+                previous = marker_name(read_json(path, kind="job")["job"])
+            except (OSError, StateError, KeyError):
+                previous = None
+        old = self.index.before_write(record, previous)
+        write_json(path, record)
+        self.index.after_write(old)
+
+    # -- the index --------------------------------------------------------------
+
+    @property
+    def index(self) -> JobIndex:
+        return JobIndex(self.ns)
+
+    def listing(self, statuses: Iterable[JobStatus]) -> list[Entry] | None:
+        """The index's markers for ``statuses``, built first if need be; None when it
+        cannot be (a read-only state directory without one: read the job files)."""
+        index = self.index
+        if not index.complete:
+            if not self.ns.jobs_dir.is_dir():
+                return []
+            try:
+                with _lock(self.ns.lock_file):
+                    if not index.complete:
+                        index.rebuild(self.records())
+            except OSError as exc:
+                from s3bo_cli import logs
+
+                logs.get().debug("job index not built: %s", exc)
+                return None
+        return list(index.entries(statuses))
 
     @property
     def events_file(self) -> Path:
@@ -179,4 +219,10 @@ class JobStore:
 
     def delete(self, job_id: str) -> None:
         """Remove a job and everything under it (jobs past their retention)."""
+        try:
+            record = self.load(job_id)
+        except S3boError:
+            record = None
         shutil.rmtree(self.ns.job_dir(job_id), ignore_errors=True)
+        if record is not None and not self.ns.job_dir(job_id).exists():
+            self.index.forget(record)

@@ -10,12 +10,19 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from s3bo_cli import clock
+from s3bo_cli import clock, logs
 from s3bo_cli.engine import requests
+from s3bo_cli.engine.jobindex import Entry, agrees
 from s3bo_cli.engine.jobstore import JobStore, not_found
 from s3bo_cli.engine.lifecycle import Lifecycle, StatusListener
 from s3bo_cli.engine.states import CANCEL_VIA_CANCELLING, CANCELLABLE
-from s3bo_cli.errors import InvalidNextTokenException, JobStatusException
+from s3bo_cli.errors import (
+    InvalidNextTokenException,
+    JobStatusException,
+    NotFoundException,
+    StateError,
+    StatePermissionError,
+)
 from s3bo_cli.model.statuses import TERMINAL, JobStatus
 
 #: Jobs are listed (and kept) for this long after they end.
@@ -139,6 +146,10 @@ class JobService:
         # MaxResults 0 is in the model's range and asks for no particular page size.
         limit = params.get("MaxResults") or DEFAULT_MAX_RESULTS
         after = _decode_token(params["NextToken"]) if params.get("NextToken") else None
+        wanted = [s for s in JobStatus if not statuses or s.value in statuses]
+        entries = self.store.listing(wanted)
+        if entries is not None:
+            return self._page(self._indexed(entries, after, limit), limit)
         jobs = []
         for record in self.store.records():
             job = record["job"]
@@ -152,6 +163,42 @@ class JobService:
         jobs.sort(key=lambda j: (j["CreationTime"], j["JobId"]), reverse=True)
         if after is not None:
             jobs = [j for j in jobs if (j["CreationTime"], j["JobId"]) < after]
+        return self._page(jobs, limit)
+
+    def _indexed(
+        self, entries: list[Entry], after: tuple[str, str] | None, limit: int
+    ) -> list[dict[str, Any]]:
+        """Up to ``limit + 1`` jobs, newest first, reading only their own files."""
+        entries.sort(key=lambda e: e.order, reverse=True)
+        index = self.store.index
+        jobs: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for entry in entries:
+            if len(jobs) > limit:
+                break
+            if entry.job_id in seen or (after is not None and entry.order >= after):
+                continue
+            try:
+                job = self.store.load(entry.job_id)["job"]
+            except StatePermissionError:
+                raise
+            except NotFoundException:
+                index.drop_if_stale(entry)  # a job deleted, or one being created
+                continue
+            except StateError as exc:
+                logs.get().warning("%s (skipped)", exc)
+                continue
+            if not agrees(entry, job):
+                index.drop_if_stale(entry)  # its true marker is elsewhere
+                continue
+            seen.add(entry.job_id)
+            if _expired(job):
+                self.store.delete(job["JobId"])  # past its retention, as the service does
+                continue
+            jobs.append(job)
+        return jobs
+
+    def _page(self, jobs: list[dict[str, Any]], limit: int) -> dict[str, Any]:
         page = jobs[:limit]
         result: dict[str, Any] = {}
         if len(jobs) > limit:

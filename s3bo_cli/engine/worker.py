@@ -12,6 +12,7 @@ import errno
 import json
 import os
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,8 @@ from typing import Any
 from s3bo_cli import logs
 from s3bo_cli.engine import faults
 from s3bo_cli.engine.autostart import settings_path, worker_dir, worker_lock
-from s3bo_cli.engine.control import needs_worker
+from s3bo_cli.engine.control import SUSPENDED_TIMEOUT, WORKER_STATUSES, needs_worker
+from s3bo_cli.engine.jobindex import Entry, agrees
 from s3bo_cli.engine.jobstore import JobStore
 from s3bo_cli.engine.lease import leased_elsewhere
 from s3bo_cli.engine.lifecycle import Lifecycle, StatusListener
@@ -38,6 +40,13 @@ S = JobStatus
 FINISHING = {S.CANCELLING, S.FAILING, S.COMPLETING, S.PAUSING}
 PREPARING = {S.NEW, S.PREPARING}
 RUNNABLE = {S.READY, S.PAUSED, S.ACTIVE}
+#: The statuses whose jobs may need the worker (the others never will again).
+SCANNED = sorted(WORKER_STATUSES | {S.PAUSED, S.SUSPENDED}, key=lambda s: s.value)
+SUSPENDED_SECONDS = SUSPENDED_TIMEOUT.total_seconds()
+#: The share of the running job's time that preparing and finishing others may take.
+INLINE_SHARE = 0.2
+#: Queued jobs prepared at the same time.
+PREPARE_AT_ONCE = 8
 
 #: Where a broken job goes, one locked step at a time.
 _BROKEN_NEXT = {
@@ -91,40 +100,89 @@ class Worker:
         self._last_scan = 0.0
         self._ended: dict[Path, int] = {}  # job file -> mtime, for jobs that have ended
         self.backoff = faults.Backoff()  # jobs waiting out a storage fault
+        self._queue: deque[Candidate] = deque()  # the last scan's jobs, not served yet
+        self._queued_at = 0.0
 
     # -- finding work -----------------------------------------------------------
 
     def candidates(self) -> list[Candidate]:
         """The jobs that need the worker now, most urgent first.
 
-        Ended jobs never need it again: their files are remembered by modification
-        time and not read again, so the scan stays cheap as jobs pile up.
+        From each namespace's job index (engine/jobindex.py): the markers of the
+        statuses that may need work give status, priority and creation time
+        without reading job files; only Paused jobs (held by a user?) and
+        Suspended ones older than the confirmation timeout are read. Chosen jobs
+        are checked against their records before they run.
         """
-        found = []
+        found: list[Candidate] = []
         for ns in namespaces(self.state_dir):
             jobs = JobStore(ns)
-            for job_id in jobs.job_ids():
-                path = ns.job_file(job_id)
-                try:
-                    stamp = path.stat().st_mtime_ns
-                except FileNotFoundError:
+            entries = jobs.listing(SCANNED)
+            if entries is None:  # no index, and none can be built: read the job files
+                found += self._scan_files(ns, jobs)
+                continue
+            seen: set[str] = set()
+            for entry in entries:
+                if entry.job_id in seen or self.backoff.waiting((ns, entry.job_id)):
                     continue
-                if self._ended.get(path) == stamp or self.backoff.waiting((ns, job_id)):
-                    continue
-                try:
-                    record = jobs.load(job_id)
-                except S3boError as exc:
-                    logs.get().warning("%s (skipped)", exc)
-                    continue
-                job = record["job"]
-                status = JobStatus(job["Status"])
-                if status in TERMINAL:
-                    self._ended[path] = stamp
-                elif needs_worker(record) and not leased_elsewhere(ns.job_dir(job_id)):
-                    found.append(
-                        Candidate(ns, job["JobId"], status, job["Priority"], job["CreationTime"])
-                    )
+                seen.add(entry.job_id)
+                if entry.status is S.SUSPENDED and jobs.index.age(entry) < SUSPENDED_SECONDS:
+                    continue  # waiting for its confirmation; cannot have expired yet
+                if entry.status in (S.PAUSED, S.SUSPENDED):
+                    try:
+                        record = jobs.load(entry.job_id)
+                    except S3boError:
+                        continue
+                    if not agrees(entry, record["job"]) or not needs_worker(record):
+                        continue
+                found.append(
+                    Candidate(ns, entry.job_id, entry.status, entry.priority, entry.created)
+                )
         return sorted(found, key=lambda c: c.urgency)
+
+    def _scan_files(self, ns: Namespace, jobs: JobStore) -> list[Candidate]:
+        """Every job file of a namespace (read-only state directories without an index).
+
+        Ended jobs never need the worker again: their files are remembered by
+        modification time and not read again.
+        """
+        found = []
+        for job_id in jobs.job_ids():
+            path = ns.job_file(job_id)
+            try:
+                stamp = path.stat().st_mtime_ns
+            except FileNotFoundError:
+                continue
+            if self._ended.get(path) == stamp or self.backoff.waiting((ns, job_id)):
+                continue
+            try:
+                record = jobs.load(job_id)
+            except S3boError as exc:
+                logs.get().warning("%s (skipped)", exc)
+                continue
+            job = record["job"]
+            status = JobStatus(job["Status"])
+            if status in TERMINAL:
+                self._ended[path] = stamp
+            elif needs_worker(record) and not leased_elsewhere(ns.job_dir(job_id)):
+                found.append(
+                    Candidate(ns, job["JobId"], status, job["Priority"], job["CreationTime"])
+                )
+        return found
+
+    def _current(self, candidate: Candidate) -> bool:
+        """Whether the job is still what its marker said (a stale marker is skipped,
+        and removed once old enough, so that it never makes the worker spin)."""
+        jobs = JobStore(candidate.ns)
+        try:
+            job = jobs.load(candidate.job_id)["job"]
+        except S3boError:
+            return False
+        entry = Entry(candidate.status, candidate.created, candidate.job_id, candidate.priority)
+        if agrees(entry, job):
+            return True
+        jobs.index.drop_if_stale(entry)
+        return False
 
     def runner(self, candidate: Candidate) -> JobRunner:
         return JobRunner(
@@ -141,11 +199,17 @@ class Worker:
         if time.monotonic() - self._last_scan < self.settings.scan_interval:
             return None
         self._last_scan = time.monotonic()
+        # Other jobs' quick needs get a share of the time, so that a long queue of
+        # jobs to prepare never holds up the running job's tasks.
+        budget_ends = self._last_scan + self.settings.scan_interval * INLINE_SHARE
+        stepped = 0
         for other in self.candidates():
             if (other.ns, other.job_id) == (current.ns, current.job_id):
                 continue
             if other.status in FINISHING | PREPARING or other.status is S.SUSPENDED:
-                self._step(other)
+                if (not stepped or time.monotonic() < budget_ends) and self._current(other):
+                    self._step(other)
+                    stepped += 1
             elif other.status in RUNNABLE and other.priority > job["Priority"]:
                 return "preempt"
         return None
@@ -188,19 +252,57 @@ class Worker:
         except (OSError, S3boError) as exc:  # the state directory itself is full
             logs.get().debug("job %s: fault not recorded: %s", candidate.job_id, exc)
 
-    def run_once(self) -> bool:
-        """Act on the most urgent job; False when there is nothing to do."""
-        found = self.candidates()
-        if not found:
-            return False
-        chosen = found[0]
-        try:
-            self._pause_others(found, chosen)
-        except OSError as exc:
-            if faults.storage_fault(exc) is None:
-                raise
-            logs.get().debug("pausing other jobs: %s", exc)
-        return self._step(chosen)
+    def run_once(self, *, together: int = 1) -> bool:
+        """Act on the most urgent job; False when there is nothing to do.
+
+        ``together``: prepare up to this many queued jobs at once when the most
+        urgent job is one to prepare (the serving loop asks for
+        :data:`PREPARE_AT_ONCE`).
+
+        The jobs found by one scan are served in order, and the scan is made
+        again when they are all served or ``scan_interval`` has passed: a queue of
+        thousands of jobs costs one scan a second, not one per job.
+        """
+        now = time.monotonic()
+        if not self._queue or now - self._queued_at >= self.settings.scan_interval:
+            self._queue = deque(self.candidates())
+            self._queued_at = now
+        while self._queue:
+            chosen = self._queue.popleft()
+            if not self._ready(chosen):
+                continue
+            if chosen.status in PREPARING and together > 1:
+                return self._prepare_together(chosen, together)
+            try:
+                self._pause_others([chosen, *self._queue], chosen)
+            except OSError as exc:
+                if faults.storage_fault(exc) is None:
+                    raise
+                logs.get().debug("pausing other jobs: %s", exc)
+            if self._step(chosen):
+                return True
+        return False
+
+    def _ready(self, candidate: Candidate) -> bool:
+        """Not backing off, and still what the scan saw."""
+        key = (candidate.ns, candidate.job_id)
+        return not self.backoff.waiting(key) and self._current(candidate)
+
+    def _prepare_together(self, first: Candidate, together: int) -> bool:
+        """Prepare the queued jobs next in line at once (each under its own lease):
+        preparing is mostly waiting for the disk, so a queue goes through many
+        times faster than one job at a time."""
+        batch = [first]
+        while len(batch) < together and self._queue and self._queue[0].status in PREPARING:
+            candidate = self._queue.popleft()
+            if self._ready(candidate):
+                batch.append(candidate)
+        if len(batch) == 1:
+            return self._step(first)
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(len(batch), thread_name_prefix="s3bo-prepare") as pool:
+            return any(list(pool.map(self._step, batch)))
 
     def _pause_others(self, found: list[Candidate], chosen: Candidate) -> None:
         """A job left Active by a crash must not look Active while another one runs."""
@@ -285,7 +387,7 @@ class Worker:
     def _loop(self, *, burst: bool) -> int:
         steps, idle_since = 0, time.monotonic()
         while True:
-            if self.run_once():
+            if self.run_once(together=PREPARE_AT_ONCE):
                 steps += 1
                 idle_since = time.monotonic()
                 continue

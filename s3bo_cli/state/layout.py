@@ -6,6 +6,7 @@
     jobs/<job-id>/job.lock          held for every read-modify-write of the job
     jobs/<job-id>/...               task results and manifest index (engine)
     tokens/<sha256>.json            ClientRequestToken -> JobId (idempotency)
+    index/<Status>/<created>~<id>~<priority>   the job index (engine/jobindex.py)
     namespace.lock                  held while a token is claimed
   buckets/                          the DirStore's default root
   worker/                           worker lock and log (engine)
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 
@@ -26,12 +28,12 @@ class Namespace:
     account_id: str
     region: str
 
-    @property
+    @cached_property
     def root(self) -> Path:
         return self.state_dir / "accounts" / self.account_id / self.region
 
-    @property
-    def jobs_dir(self) -> Path:
+    @cached_property
+    def jobs_dir(self) -> Path:  # computed once: the engine asks for it per job, per step
         return self.root / "jobs"
 
     def job_dir(self, job_id: str) -> Path:
