@@ -25,7 +25,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +54,22 @@ class Entry:
     def order(self) -> tuple[str, str]:
         """The list-jobs order key (newest first when reversed)."""
         return (self.created, self.job_id)
+
+    @classmethod
+    def parse(cls, marker: Marker) -> Entry | None:
+        """The entry a marker names; None for a name that is not a marker."""
+        name, status = marker
+        parts = name.split("~")
+        if len(parts) != 3:
+            return None
+        try:
+            return cls(status, parts[0], parts[1], int(parts[2]))
+        except ValueError:
+            return None
+
+
+#: A marker as listed: its file name and its status folder.
+Marker = tuple[str, JobStatus]
 
 
 def marker_name(job: dict[str, Any]) -> str:
@@ -131,22 +147,17 @@ class JobIndex:
     def complete(self) -> bool:
         return (self.root / COMPLETE).is_file()
 
-    def entries(self, statuses: Iterable[JobStatus]) -> Iterator[Entry]:
-        """Every marker in the given status folders (extra or stale ones included)."""
+    def markers(self, statuses: Iterable[JobStatus]) -> list[Marker]:
+        """Every marker in the given status folders (extra or stale ones included),
+        unparsed: sorting the names sorts by creation time, then job id."""
+        found: list[Marker] = []
         for status in statuses:
             try:
                 names = os.listdir(self.root / status.value)
             except FileNotFoundError:
                 continue
-            for name in names:
-                parts = name.split("~")
-                if len(parts) != 3:
-                    continue
-                try:
-                    priority = int(parts[2])
-                except ValueError:
-                    continue
-                yield Entry(status, parts[0], parts[1], priority)
+            found.extend((name, status) for name in names)
+        return found
 
     def age(self, entry: Entry) -> float:
         """Seconds since the marker was written (how long the job has had this status)."""

@@ -10,7 +10,7 @@ from typing import Any
 
 from s3bo_cli import clock
 from s3bo_cli.engine import events
-from s3bo_cli.engine.jobindex import Entry, JobIndex, marker_name
+from s3bo_cli.engine.jobindex import JobIndex, Marker, marker_name
 from s3bo_cli.errors import (
     IdempotencyException,
     NotFoundException,
@@ -180,7 +180,7 @@ class JobStore:
     def index(self) -> JobIndex:
         return JobIndex(self.ns)
 
-    def listing(self, statuses: Iterable[JobStatus]) -> list[Entry] | None:
+    def listing(self, statuses: Iterable[JobStatus]) -> list[Marker] | None:
         """The index's markers for ``statuses``, built first if need be; None when it
         cannot be (a read-only state directory without one: read the job files)."""
         index = self.index
@@ -196,7 +196,7 @@ class JobStore:
 
                 logs.get().debug("job index not built: %s", exc)
                 return None
-        return list(index.entries(statuses))
+        return index.markers(statuses)
 
     @property
     def events_file(self) -> Path:

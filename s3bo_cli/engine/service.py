@@ -8,11 +8,12 @@ import hashlib
 import json
 from collections.abc import Callable
 from datetime import timedelta
+from operator import itemgetter
 from typing import Any
 
 from s3bo_cli import clock, logs
 from s3bo_cli.engine import requests
-from s3bo_cli.engine.jobindex import Entry, agrees
+from s3bo_cli.engine.jobindex import Entry, Marker, agrees
 from s3bo_cli.engine.jobstore import JobStore, not_found
 from s3bo_cli.engine.lifecycle import Lifecycle, StatusListener
 from s3bo_cli.engine.states import CANCEL_VIA_CANCELLING, CANCELLABLE
@@ -147,9 +148,9 @@ class JobService:
         limit = params.get("MaxResults") or DEFAULT_MAX_RESULTS
         after = _decode_token(params["NextToken"]) if params.get("NextToken") else None
         wanted = [s for s in JobStatus if not statuses or s.value in statuses]
-        entries = self.store.listing(wanted)
-        if entries is not None:
-            return self._page(self._indexed(entries, after, limit), limit)
+        markers = self.store.listing(wanted)
+        if markers is not None:
+            return self._page(self._indexed(markers, after, limit), limit)
         jobs = []
         for record in self.store.records():
             job = record["job"]
@@ -166,17 +167,20 @@ class JobService:
         return self._page(jobs, limit)
 
     def _indexed(
-        self, entries: list[Entry], after: tuple[str, str] | None, limit: int
+        self, markers: list[Marker], after: tuple[str, str] | None, limit: int
     ) -> list[dict[str, Any]]:
         """Up to ``limit + 1`` jobs, newest first, reading only their own files."""
-        entries.sort(key=lambda e: e.order, reverse=True)
+        markers.sort(key=itemgetter(0), reverse=True)  # names sort by time, then id
         index = self.store.index
         jobs: list[dict[str, Any]] = []
         seen: set[str] = set()
-        for entry in entries:
+        for marker in markers:
             if len(jobs) > limit:
                 break
-            if entry.job_id in seen or (after is not None and entry.order >= after):
+            entry = Entry.parse(marker)
+            if entry is None or entry.job_id in seen:
+                continue
+            if after is not None and entry.order >= after:
                 continue
             try:
                 job = self.store.load(entry.job_id)["job"]

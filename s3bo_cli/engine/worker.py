@@ -117,13 +117,18 @@ class Worker:
         found: list[Candidate] = []
         for ns in namespaces(self.state_dir):
             jobs = JobStore(ns)
-            entries = jobs.listing(SCANNED)
-            if entries is None:  # no index, and none can be built: read the job files
+            markers = jobs.listing(SCANNED)
+            if markers is None:  # no index, and none can be built: read the job files
                 found += self._scan_files(ns, jobs)
                 continue
             seen: set[str] = set()
-            for entry in entries:
-                if entry.job_id in seen or self.backoff.waiting((ns, entry.job_id)):
+            for marker in markers:
+                entry = Entry.parse(marker)
+                if (
+                    entry is None
+                    or entry.job_id in seen
+                    or self.backoff.waiting((ns, entry.job_id))
+                ):
                     continue
                 seen.add(entry.job_id)
                 if entry.status is S.SUSPENDED and jobs.index.age(entry) < SUSPENDED_SECONDS:
