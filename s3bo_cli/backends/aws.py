@@ -75,7 +75,7 @@ class AwsBackend:
             return self._session
 
     def client(self, service: str) -> Any:
-        """A cached client: ``s3control``, ``s3`` (manifest ETags) or ``sts``."""
+        """A cached client: ``s3control`` or ``sts`` (objects go through ``stores.open_store``)."""
         session = self.session()
         with self._lock:
             if service not in self._clients:
@@ -90,8 +90,6 @@ class AwsBackend:
     def _endpoint(self, service: str) -> str | None:
         if service == "s3control":
             return self.settings.endpoint_url
-        if service == "s3":
-            return self.settings.s3_endpoint_url
         return None
 
     def _config(self, session: Any, service: str) -> Any:
