@@ -4,7 +4,8 @@
 2. a manifest ETag left out is looked up (HeadObject on the backend's object store);
 3. with ``lint``, a CSV manifest with errors is refused (exit 252): the service
    would accept it and fail the job later;
-4. with ``dry_run``, the job is planned (:mod:`s3bo_cli.dryrun`) instead of created.
+4. with ``dry_run``, the job is planned (:mod:`s3bo_cli.dryrun`) instead of created;
+5. with ``snapshot``, each object's state is read first, for ``s3bo revert``.
 
 The object store is opened only when a step needs it, so a complete request
 (as `s3bo serve` receives from the aws CLI) costs nothing more.
@@ -34,6 +35,8 @@ class Preflight:
     lint: bool = False
     dry_run: bool = False
     check_limit: int = DEFAULT_CHECK_LIMIT
+    merge_tags: bool = False  # the dry run counts losses as a tag merge
+    snapshot: bool = False  # before-images read before creating (AWS jobs)
 
 
 def check_client_side(request: dict[str, Any]) -> None:
@@ -71,7 +74,17 @@ def create_job(
     if preflight.dry_run:
         from s3bo_cli import dryrun
 
-        return dryrun.plan(settings, request, store=store(), check_limit=preflight.check_limit)
+        return dryrun.plan(
+            settings,
+            request,
+            store=store(),
+            check_limit=preflight.check_limit,
+            merge_tags=preflight.merge_tags,
+        )
+    if preflight.snapshot:
+        from s3bo_cli.safety.snapshot import create_with_snapshot
+
+        return create_with_snapshot(settings, store(), request, create)
     return create(request)
 
 

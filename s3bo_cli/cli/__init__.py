@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "serve": "s3bo_cli.cli.serve:serve",
     "report": "s3bo_cli.cli.report:report",
     "retry-failed": "s3bo_cli.cli.retry:retry_failed",
+    "revert": "s3bo_cli.cli.revert:revert",
     "manifest": "s3bo_cli.cli.manifest:manifest",
     "help": "s3bo_cli.cli.help:help_command",
 }

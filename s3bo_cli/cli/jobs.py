@@ -16,6 +16,7 @@ from s3bo_cli.cli.options import (
     check_choices,
     job_id_option,
 )
+from s3bo_cli.cli.safetyopts import safety_options, safety_settings
 from s3bo_cli.errors import UsageError
 from s3bo_cli.model.statuses import JobStatus
 
@@ -109,6 +110,7 @@ def build_create_request(
     help="Local engine: log one CloudTrail data event per task (see `s3bo events "
     "--data-events`) [env: S3BO_DATA_EVENTS].",
 )
+@safety_options
 @click.option(
     "--no-lint",
     is_flag=True,
@@ -133,6 +135,9 @@ def create_job(
     failure_threshold: str | None,
     notify_url: str | None,
     data_events: bool,
+    no_before_images: bool,
+    merge_tags: bool,
+    snapshot: bool,
     no_lint: bool,
     dry_run: bool,
     dry_run_check_limit: int,
@@ -157,7 +162,21 @@ def create_job(
         app, failure_threshold=failure_threshold, notify_url=notify_url, data_events=data_events
     )
     request = build_create_request(app, options, cli_input_json=cli_input_json)
-    preflight = Preflight(lint=not no_lint, dry_run=dry_run, check_limit=dry_run_check_limit)
+    engine = safety_settings(
+        app,
+        request,
+        engine,
+        no_before_images=no_before_images,
+        merge_tags=merge_tags,
+        snapshot=snapshot,
+    )
+    preflight = Preflight(
+        lint=not no_lint,
+        dry_run=dry_run,
+        check_limit=dry_run_check_limit,
+        merge_tags=merge_tags,
+        snapshot=snapshot,
+    )
     result = app.create_job(request, preflight, engine=engine)
     app.render(result, operation="CreateJobDryRun" if dry_run else "CreateJob")
 

@@ -31,6 +31,7 @@ from s3bo_cli.engine.taskprocs import ProcessTaskPool
 from s3bo_cli.errors import S3Error
 from s3bo_cli.model.statuses import JobStatus
 from s3bo_cli.model.threshold import FailureThreshold
+from s3bo_cli.safety.hook import TaskHook, task_hook
 from s3bo_cli.stores.base import ObjectStore
 
 S = JobStatus
@@ -198,12 +199,22 @@ class JobRunner:
         progress = self.log.recover(total)
         threshold = FailureThreshold.of(record.get("engine", {}).get("failure_threshold"))
         remaining = total - progress.succeeded - progress.failed
-        with self._task_pool(record, name, operation, remaining) as pool:
-            outcome = self._run_tasks(pool, progress, threshold)
+        hook = task_hook(self.log.job_dir, record, operation)  # before-images, reverts, merges
+        try:
+            with self._task_pool(record, name, operation, remaining, hook) as pool:
+                outcome = self._run_tasks(pool, progress, threshold)
+        finally:
+            if hook is not None:
+                hook.close()  # compacts what every task process recorded
         self._after_run(outcome, progress)
 
     def _task_pool(
-        self, record: dict[str, Any], name: str, operation: ops.Operation, remaining: int
+        self,
+        record: dict[str, Any],
+        name: str,
+        operation: ops.Operation,
+        remaining: int,
+        hook: TaskHook | None = None,
     ) -> TaskPool | ProcessTaskPool:
         """Threads in this process for a short job; task processes for a long one."""
         context = {
@@ -218,7 +229,7 @@ class JobRunner:
             store = self._task_store(record, self.settings)
             slots = self.settings.slots(remote=store.remote)
             task_context = ops.TaskContext(store=store, **context)
-            return TaskPool(partial(run_task, operation, task_context), slots)
+            return TaskPool(partial(run_task, operation, task_context, hook=hook), slots)
         share = self.settings.share(processes)
         spec = record.get("engine", {}).get("store", {})
         job = {
@@ -226,6 +237,7 @@ class JobRunner:
             "store": {**spec, "in_flight": share.max_in_flight},
             "context": context,
             "limits": {"concurrency": share.concurrency, "max_in_flight": share.max_in_flight},
+            "hook": None if hook is None else hook.spec,
         }
         window = share.slots(remote=self._store(record).remote).ceiling * 2 + 8
         lease = () if self._lease is None else (self._lease.fileno(),)

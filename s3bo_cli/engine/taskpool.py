@@ -21,6 +21,7 @@ from s3bo_cli.engine.inflight import SlotPool
 from s3bo_cli.engine.tasklog import FAILED, SUCCEEDED, TaskResult
 from s3bo_cli.errors import S3Error
 from s3bo_cli.model.manifest import ManifestEntry
+from s3bo_cli.safety.hook import TaskHook
 
 #: Attempts of a throttled task before it is reported failed.
 MAX_ATTEMPTS = 10
@@ -181,7 +182,12 @@ class TaskPool:
 
 
 def run_task(
-    operation: ops.Operation, context: ops.TaskContext, index: int, entry: ManifestEntry
+    operation: ops.Operation,
+    context: ops.TaskContext,
+    index: int,
+    entry: ManifestEntry,
+    *,
+    hook: TaskHook | None = None,
 ) -> TaskResult:
     """Run one task; every failure becomes a failed result, never an exception."""
 
@@ -193,6 +199,8 @@ def run_task(
     if entry.version_id == "":
         return result(FAILED, 400, "InvalidRequest", "Task failed due to missing VersionId")
     try:
+        if hook is not None:  # records the before-image, then picks the task's function
+            operation = hook(context, index, entry)
         outcome = operation(context, entry)
     except S3Error as exc:
         if (fault := faults.storage_fault(exc)) is not None:  # a store error over a full disk

@@ -254,6 +254,7 @@ def _child(read_fd: int, write_fd: int) -> None:
     from s3bo_cli.engine.settings import EngineSettings
     from s3bo_cli.engine.taskpool import TaskPool, run_task
     from s3bo_cli.engine.taskstore import store_opener
+    from s3bo_cli.safety.hook import hook_from_spec
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and ends us
     inbox, outbox = Connection(read_fd, writable=False), Connection(write_fd, readable=False)
@@ -270,7 +271,8 @@ def _child(read_fd: int, write_fd: int) -> None:
     except Exception as exc:  # tell the parent, which fails the step
         outbox.send(("error", f"{type(exc).__name__}: {exc}"))
         os._exit(1)
-    pool = TaskPool(partial(run_task, operation, context), slots)
+    hook = hook_from_spec(job.get("hook"), operation)  # before-images, reverts, merges
+    pool = TaskPool(partial(run_task, operation, context, hook=hook), slots)
     state = {"stop": False, "exit": False}
     lock = threading.Lock()
 

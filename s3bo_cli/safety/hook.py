@@ -1,0 +1,143 @@
+"""The runner's one hook: before each task, record what it will replace and pick its function.
+
+``TaskHook(index, entry)`` is called on the task's thread just before the task
+runs. It writes the object's before-image to the job's journal (write-ahead:
+a crash after it and before the change loses nothing, and the first image of a
+task is the one that counts), and returns the function that runs the task:
+the job's operation, a tag merge, or a revert's put-back of that object.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from s3bo_cli import ops
+from s3bo_cli.model.manifest import ManifestEntry
+from s3bo_cli.safety import images
+from s3bo_cli.safety.journal import FramedReader, Journal
+from s3bo_cli.stores.base import ObjectStore
+
+BEFORE_IMAGES_TAG = "s3bo:before-images"
+JOURNAL = "before-images"
+
+
+def _tag(record: dict[str, Any], key: str) -> str | None:
+    for item in record.get("tags") or ():
+        if item.get("Key") == key:
+            return str(item.get("Value", ""))
+    return None
+
+
+def kind_of(record: dict[str, Any]) -> str | None:
+    """The kind of state the job changes (``t``, ``a``, ``l``, ``r``, ``d``), if revertible."""
+    name = next(iter(record["job"]["Operation"]))
+    return images.KINDS.get(name)
+
+
+def records_images(record: dict[str, Any]) -> bool:
+    """Whether the job keeps before-images: on by default, off by option or tag."""
+    engine = record.get("engine") or {}
+    if kind_of(record) is None or engine.get("before_images") is False:
+        return False
+    if (engine.get("revert") or {}).get("kind") == "d":
+        return False  # a copy's revert deletes versions: nothing to put back after it
+    return (_tag(record, BEFORE_IMAGES_TAG) or "").lower() not in ("false", "off", "0", "no")
+
+
+def before_image(store: ObjectStore, kind: str, index: int, entry: ManifestEntry) -> dict[str, Any]:
+    """The before-image of task ``index``: the object, its fingerprint, its state of ``kind``."""
+    key, version = entry.decoded_key, entry.version_id or None
+    state = images.read_state(store, kind, entry.bucket, key, version)
+    stamp = images.object_fingerprint(store, entry.bucket, key, version)
+    return {"i": index, "b": entry.bucket, "k": key, "v": version, "f": stamp, "s": state}
+
+
+class TaskHook:
+    """Before-images and per-task functions for one job's run."""
+
+    def __init__(
+        self,
+        job_dir: Path,
+        record: dict[str, Any],
+        operation: ops.Operation,
+        *,
+        repair: bool = True,
+    ) -> None:
+        #: What a task process needs to build the same hook (picklable).
+        self.spec = {
+            "job_dir": str(job_dir),
+            "record": {k: record.get(k) for k in ("job", "engine", "tags")},
+        }
+        engine = record.get("engine") or {}
+        self.name = next(iter(record["job"]["Operation"]))
+        self.body = record["job"]["Operation"][self.name] or {}
+        self.kind = kind_of(record)
+        self.operation = operation
+        if engine.get("merge_tags"):
+            from s3bo_cli.safety.merge import merge_tags
+
+            self.operation = merge_tags
+        revert = engine.get("revert")
+        self.plan = FramedReader(Path(revert["plan"])) if revert else None
+        recording = records_images(record)
+        self.journal = Journal(job_dir, JOURNAL).open(repair=repair) if recording else None
+        self._versioned: dict[str, bool] = {}
+
+    def __call__(self, ctx: ops.TaskContext, index: int, entry: ManifestEntry) -> ops.Operation:
+        operation = self.operation
+        if self.plan is not None:
+            from s3bo_cli.safety.revert import put_back
+
+            item = self.plan.get(index)
+            operation = partial(put_back, item=item)
+        if self.journal is None:
+            return operation
+        if self.kind == "d":
+            return self._copy(ctx, index, entry, operation)
+        self.journal.append(before_image(ctx.store, self.kind or "", index, entry))
+        return operation
+
+    def _copy(
+        self, ctx: ops.TaskContext, index: int, entry: ManifestEntry, operation: ops.Operation
+    ) -> ops.Operation:
+        """A copy replaces its destination: record that, and what the copy wrote."""
+        from s3bo_cli.model.arns import bucket_from_arn
+        from s3bo_cli.ops.copy import target_key
+
+        bucket = bucket_from_arn(self.body["TargetResource"])
+        key = target_key(self.body.get("TargetKeyPrefix"), entry.decoded_key)
+        if bucket not in self._versioned:
+            config = ctx.store.get_bucket_config(bucket)
+            self._versioned[bucket] = config.versioning == "Enabled"
+        state = {"d": images.destination(ctx.store, bucket, key), "w": self._versioned[bucket]}
+        journal = self.journal
+        assert journal is not None
+        journal.append({"i": index, "b": bucket, "k": key, "v": None, "f": None, "s": state})
+
+        def copy_and_record(ctx: ops.TaskContext, entry: ManifestEntry) -> ops.Outcome:
+            outcome = operation(ctx, entry)
+            journal.append({"x": "A", "i": index, "a": images.destination(ctx.store, bucket, key)})
+            return outcome
+
+        return copy_and_record
+
+    def close(self) -> None:
+        if self.journal is not None:
+            self.journal.close()
+
+
+def task_hook(job_dir: Path, record: dict[str, Any], operation: ops.Operation) -> TaskHook | None:
+    """The hook for a job's run, or None when the job needs none (the common fast path)."""
+    engine = record.get("engine") or {}
+    if not (records_images(record) or engine.get("revert") or engine.get("merge_tags")):
+        return None
+    return TaskHook(job_dir, record, operation)
+
+
+def hook_from_spec(spec: dict[str, Any] | None, operation: ops.Operation) -> TaskHook | None:
+    """A task process's hook, from :attr:`TaskHook.spec` (the runner's process repairs)."""
+    if spec is None:
+        return None
+    return TaskHook(Path(spec["job_dir"]), spec["record"], operation, repair=False)
