@@ -26,7 +26,7 @@ def seeded(h) -> tuple[str, list[tuple[str, str]]]:
     ],
 )
 def test_a_job_without_before_images_cannot_be_reverted_and_says_why(dirstore, extra, why):
-    bucket, rows = seeded(dirstore)
+    _, rows = seeded(dirstore)
     job = dirstore.run(TAGS, rows, *extra)
     assert job.job["Status"] == "Complete"
     run = dirstore.s3bo("revert", job.job["JobId"])
@@ -35,7 +35,7 @@ def test_a_job_without_before_images_cannot_be_reverted_and_says_why(dirstore, e
 
 
 def test_jobs_that_change_nothing_revertible_are_refused(dirstore):
-    bucket, rows = seeded(dirstore)
+    _, rows = seeded(dirstore)
     job = dirstore.run({"S3ComputeObjectChecksum": {"ChecksumAlgorithm": "CRC32"}}, rows)
     run = dirstore.s3bo("revert", job.job["JobId"])
     assert (run.exit_code, run.stderr) == (
