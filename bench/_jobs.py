@@ -29,7 +29,9 @@ def isolate(root: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def create_tagging_job(settings: Any, manifest: bytes, *, report: bool) -> Any:
+def create_tagging_job(
+    settings: Any, manifest: bytes, *, report: bool, before_images: bool = True
+) -> Any:
     """Store ``manifest`` and create a tagging job over it; returns the local backend."""
     from s3bo_cli.backends.local import LocalBackend
     from s3bo_cli.stores import open_store
@@ -65,6 +67,7 @@ def create_tagging_job(settings: Any, manifest: bytes, *, report: bool) -> Any:
             if report
             else {"Enabled": False},
         },
+        engine=None if before_images else {"before_images": False},
     )
     return backend
 
@@ -74,12 +77,14 @@ def finished_job(backend: Any) -> dict[str, Any]:
     return backend.invoke("ListJobs", {"AccountId": ACCOUNT})["Jobs"][0]
 
 
-def run_tagging_job(settings: Any, manifest: bytes, *, concurrency: int, report: bool) -> float:
+def run_tagging_job(
+    settings: Any, manifest: bytes, *, concurrency: int, report: bool, before_images: bool = True
+) -> float:
     """Create the job and run the engine in this process; seconds it took."""
     from s3bo_cli.engine.settings import EngineSettings
     from s3bo_cli.engine.worker import Worker
 
-    backend = create_tagging_job(settings, manifest, report=report)
+    backend = create_tagging_job(settings, manifest, report=report, before_images=before_images)
     start = time.perf_counter()
     Worker(
         settings.state_dir,

@@ -7,9 +7,10 @@ requests are already being served is answered at once with ``503 SlowDown``, as 
 does when a prefix is too busy.
 
 It keeps buckets and objects in memory and serves what a tagging job needs:
-CreateBucket, HeadBucket, PutObject, HeadObject, GetObject, PutObjectTagging. Every
-key counts as existing for PutObjectTagging, so a job can tag a million objects
-that were never uploaded. Authentication is not checked.
+CreateBucket, HeadBucket, PutObject, HeadObject, GetObject, GetObjectTagging (always
+empty) and PutObjectTagging. Every key counts as existing for HeadObject and the
+tagging calls, so a job can tag (and keep before-images of) a million objects that
+were never uploaded. Authentication is not checked.
 
     python bench/s3endpoint.py [--latency 0.05] [--throttle-above N] [--port 0]
 
@@ -29,6 +30,10 @@ import sys
 import time
 from email.utils import formatdate
 from urllib.parse import unquote, urlsplit
+
+
+EMPTY_TAGGING = b'<?xml version="1.0" encoding="UTF-8"?><Tagging><TagSet></TagSet></Tagging>'
+EMPTY_ETAG = hashlib.md5(b"").hexdigest()
 
 
 class Endpoint:
@@ -90,12 +95,16 @@ class Endpoint:
         if "tagging" in query and method == "PUT":
             self.counters["tagged"] += 1
             return response(200)
+        if "tagging" in query and method == "GET":  # a before-image's read: no tags yet
+            return response(200, EMPTY_TAGGING, headers={"Content-Type": "application/xml"})
         if method == "PUT":
             etag = hashlib.md5(body).hexdigest()
             self.objects[(bucket, key)] = (body, etag)
             return response(200, headers={"ETag": f'"{etag}"'})
         if method in ("GET", "HEAD"):
             found = self.objects.get((bucket, key))
+            if found is None and method == "HEAD" and bucket in self.buckets:
+                found = (b"", EMPTY_ETAG)  # every key counts as existing, as for tagging
             if found is None:
                 return error(404, "NoSuchKey", "The specified key does not exist.", method)
             data, etag = found

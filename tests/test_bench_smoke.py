@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ("manifest_memory.py", ["--lines", "1000,5000"], "peak RSS growth"),
         ("job_queue.py", ["--jobs", "30", "--queue", "20"], "queue through Preparing"),
         ("stress_faults.py", ["--objects", "60", "--jobs", "2", "--rounds", "2"], "losses found"),
+        ("before_images.py", ["--objects", "40", "--rounds", "1"], "bytes on disk per task"),
     ],
 )
 def test_benchmark_runs(script, args, expected, tmp_path):

@@ -49,8 +49,13 @@ def records_images(record: dict[str, Any]) -> bool:
 def before_image(store: ObjectStore, kind: str, index: int, entry: ManifestEntry) -> dict[str, Any]:
     """The before-image of task ``index``: the object, its fingerprint, its state of ``kind``."""
     key, version = entry.decoded_key, entry.version_id or None
-    state = images.read_state(store, kind, entry.bucket, key, version)
-    stamp = images.object_fingerprint(store, entry.bucket, key, version)
+    both = getattr(store, "head_object_and_tags", None)  # one read where the store has it
+    if kind == "t" and both is not None:
+        info, state = both(entry.bucket, key, version)
+        stamp = images.fingerprint(info.etag, info.version_id)
+    else:
+        state = images.read_state(store, kind, entry.bucket, key, version)
+        stamp = images.object_fingerprint(store, entry.bucket, key, version)
     return {"i": index, "b": entry.bucket, "k": key, "v": version, "f": stamp, "s": state}
 
 

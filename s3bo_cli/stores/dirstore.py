@@ -241,6 +241,17 @@ class DirStore:
         return record_to_info(bucket, target.record, self._clock())
 
     @access_checked
+    def head_object_and_tags(
+        self, bucket: str, key: str, version_id: str | None = None
+    ) -> tuple[ObjectInfo, dict[str, str]]:
+        """HeadObject and GetObjectTagging from one read of the record (for before-images)."""
+        files = self._files(bucket)
+        target = files.find(key, version_id)
+        files.ensure_etag(key, target)
+        info = record_to_info(bucket, target.record, self._clock())
+        return info, dict(target.record.get("tags") or {})
+
+    @access_checked
     def get_object(self, bucket: str, key: str, version_id: str | None = None) -> ObjectBody:
         files = self._files(bucket)
         for _ in range(3):
