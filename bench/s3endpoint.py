@@ -31,7 +31,6 @@ import time
 from email.utils import formatdate
 from urllib.parse import unquote, urlsplit
 
-
 EMPTY_TAGGING = b'<?xml version="1.0" encoding="UTF-8"?><Tagging><TagSet></TagSet></Tagging>'
 EMPTY_ETAG = hashlib.md5(b"").hexdigest()
 
