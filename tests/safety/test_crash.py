@@ -22,7 +22,7 @@ import sys, time
 from pathlib import Path
 from s3bo_cli import ops
 from s3bo_cli.safety import revert
-from s3bo_cli.engine.runner import RunLimits
+from s3bo_cli.engine.settings import EngineSettings
 from s3bo_cli.engine.worker import Worker
 real, real_put_back = ops.get("S3PutObjectTagging"), revert.put_back
 def slow(ctx, entry):
@@ -31,9 +31,9 @@ def slow(ctx, entry):
 def slow_put_back(ctx, entry, **kw):
     time.sleep(0.005)
     return real_put_back(ctx, entry, **kw)
-ops.get = lambda name: slow
 revert.put_back = slow_put_back
-Worker(Path(sys.argv[1]), limits=RunLimits(concurrency=4)).run(burst=True)
+settings = EngineSettings(concurrency=4, operations=lambda name: slow)
+Worker(Path(sys.argv[1]), settings=settings).run(burst=True)
 """
 
 
@@ -96,3 +96,25 @@ def test_kill_9_during_a_job_and_its_revert(s3bo, store, state_dir, run_worker):
     assert again.exit_code == 0, again
     run_worker()
     assert all(store.get_object_tagging("photos", f"k{i}") == {"done": "yes"} for i in range(TASKS))
+
+
+def test_task_processes_record_each_before_image_in_one_journal(s3bo, store, state_dir):
+    from s3bo_cli.engine.settings import EngineSettings
+    from s3bo_cli.engine.worker import Worker
+
+    store.create_bucket("photos")
+    for i in range(300):
+        store.put_object("photos", f"k{i}", b"x", tags={"n": str(i)})
+    manifest = put_manifest(store, [("photos", f"k{i}") for i in range(300)])
+    job_id = s3bo(*job_args(TAG_OP, manifest)).json["JobId"]
+    settings = EngineSettings(processes=3, min_tasks_per_process=50)
+    Worker(state_dir, settings=settings).run(burst=True)
+    records = list(Journal(job_dir(state_dir, job_id), JOURNAL).records())
+    assert sorted(r["i"] for r in records) == list(range(300))
+    assert all(r["s"] == {"n": r["k"][1:]} for r in records)
+    assert (job_dir(state_dir, job_id) / f"{JOURNAL}.wal").stat().st_size == 0
+
+    revert_id = s3bo("revert", job_id, "--manifest-location", "s3://manifests/r.csv").json["JobId"]
+    Worker(state_dir, settings=settings).run(burst=True)
+    assert s3bo("describe-job", "--job-id", revert_id).json["Job"]["Status"] == "Complete"
+    assert all(store.get_object_tagging("photos", f"k{i}") == {"n": str(i)} for i in range(300))
