@@ -66,6 +66,7 @@ class Endpoint:
         if (
             self.throttle_above is not None
             and self.in_flight >= self.throttle_above
+            and method == "PUT"
             and "tagging" in target
         ):
             self.counters["throttled"] += 1

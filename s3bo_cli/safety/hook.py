@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from s3bo_cli import ops
+from s3bo_cli.errors import S3Error
 from s3bo_cli.model.manifest import ManifestEntry
 from s3bo_cli.safety import images
 from s3bo_cli.safety.journal import FramedReader, Journal
@@ -101,7 +102,13 @@ class TaskHook:
             return operation
         if self.kind == "d":
             return self._copy(ctx, index, entry, operation)
-        self.journal.append(before_image(ctx.store, self.kind or "", index, entry))
+        try:
+            image = before_image(ctx.store, self.kind or "", index, entry)
+        except S3Error as exc:
+            if exc.http_status == 404:
+                return operation  # no object: the task fails as the operation itself says
+            raise
+        self.journal.append(image)
         return operation
 
     def _copy(

@@ -66,9 +66,9 @@ def _source(
 ) -> tuple[dict[str, Any], Source, Path, dict[str, Any]]:
     """The job, its revert source, where its plans go, and the revert's engine settings."""
     if settings.backend == "aws":
-        from s3bo_cli.safety import snapshot
+        from s3bo_cli.safety.snapshot import source
 
-        return snapshot.source(settings, account_id, job_id)
+        return source(settings, account_id, job_id)
     from s3bo_cli.engine.jobstore import JobStore
 
     jobs = JobStore(local.namespace(account_id))
