@@ -52,7 +52,7 @@ def revert_job(
     finally:
         if dry_run:
             plan.path.unlink(missing_ok=True)
-    return local.invoke("CreateJob", request, engine={**engine, **plans.engine_settings(plan)})
+    return local.create_job(request, engine={**engine, **plans.engine_settings(plan)})
 
 
 def job_manifest(where: tuple[str, str], etag: str, fields: list[str]) -> dict[str, Any]:
