@@ -42,8 +42,7 @@ def create_tagging_job(
             store.create_bucket(bucket)
     store.put_object("manifests", "m.csv", manifest)
     backend = LocalBackend(settings, autostart=False)
-    backend.invoke(
-        "CreateJob",
+    backend.create_job(
         {
             "AccountId": ACCOUNT,
             "ConfirmationRequired": False,
