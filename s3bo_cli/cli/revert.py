@@ -59,12 +59,12 @@ def revert(
     """
     from s3bo_cli.model.arns import split_s3_uri
     from s3bo_cli.safety.reverting import revert_job
-    from s3bo_cli.tools import object_store
+    from s3bo_cli.stores import open_store
 
     account = app.account_id(account_id)
     result = revert_job(
         app.settings,
-        object_store(app.settings),
+        open_store(app.settings),
         account_id=account,
         job_id=app.job_id(job_id, account) if app.settings.backend != "aws" else job_id,
         location=split_s3_uri(manifest_location) if manifest_location else None,
