@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from s3bo_cli.backends.preflight import Preflight
+    from s3bo_cli.config import Settings
     from s3bo_cli.engine.events import EventLog
 
 
@@ -27,6 +28,8 @@ class Backend(Protocol):
     """
 
     name: str
+    #: The settings the backend was made with (region, profile, endpoints, ...).
+    settings: Settings
     #: Whether each call crosses the network to a service (pollers then wait longer).
     remote: bool
 

@@ -11,9 +11,12 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from s3bo_cli.server import auth
+
+if TYPE_CHECKING:
+    from s3bo_cli.backends.base import Backend
 
 _HOST = re.compile(
     r"(?:^|\.)s3-control(?:-fips)?(?:\.dualstack)?\.(?P<region>[a-z0-9-]+)"
@@ -59,23 +62,18 @@ def request_region(headers: Mapping[str, str], host: str, default: str) -> str:
 
 
 class RegionalBackends:
-    """The server's backend for its own region, and the same backend for any other.
+    """The server's backend for its own region, and the same backend for any other."""
 
-    A backend that cannot change region (no ``for_region``) serves every request.
-    """
-
-    def __init__(self, backend: Any) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.home = backend
-        settings = getattr(backend, "settings", None)
-        self.region: str = getattr(settings, "region", None) or "us-east-1"
-        self._others: dict[str, Any] = {}
+        self.region: str = backend.settings.region or "us-east-1"
+        self._others: dict[str, Backend] = {}
         self._lock = threading.Lock()
 
-    def for_region(self, region: str) -> Any:
-        for_region = getattr(self.home, "for_region", None)
-        if region == self.region or for_region is None:
+    def for_region(self, region: str) -> Backend:
+        if region == self.region:
             return self.home
         with self._lock:
             if region not in self._others:
-                self._others[region] = for_region(region)
+                self._others[region] = self.home.for_region(region)
             return self._others[region]

@@ -79,6 +79,7 @@ class FailingBackend:
     name = "failing"
 
     def __init__(self, error: Exception, *, times: int | None = None) -> None:
+        self.settings = Settings(region="us-east-1")
         self.error = error
         self.times = times
         self.calls = 0

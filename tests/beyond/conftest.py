@@ -52,9 +52,16 @@ class RecordingBackend:
 
     name = "recording"
 
-    def __init__(self, backend: LocalBackend) -> None:
+    def __init__(
+        self, backend: LocalBackend, requests: list[tuple[str, dict[str, Any]]] | None = None
+    ) -> None:
         self.backend = backend
-        self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.settings = backend.settings
+        self.requests = requests if requests is not None else []
+
+    def for_region(self, region: str) -> RecordingBackend:
+        """The local backend of another region, recorded in the same list."""
+        return RecordingBackend(self.backend.for_region(region), self.requests)
 
     def invoke(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         self.requests.append((operation, params))

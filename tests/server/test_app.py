@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from s3bo_cli.config import Settings
 from s3bo_cli.errors import NotFoundException
 from s3bo_cli.server import auth
 from tests.server.conftest import ACCOUNT, Server, create_job_params, start
@@ -199,6 +200,7 @@ class FailingBackend:
     name = "failing"
 
     def __init__(self) -> None:
+        self.settings = Settings(region="us-east-1")
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
     def invoke(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
