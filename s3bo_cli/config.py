@@ -13,9 +13,9 @@ profile in the config file, built-in default. The config file is TOML:
     backend = "aws"
     region = "eu-west-1"
 
-The worker's settings (``max_in_flight``, ``concurrency``, ``worker_processes``)
-come from the same places; an autostarted worker inherits the environment of the
-command that started it and reads the same config file.
+The worker's settings (``max_in_flight``, ``concurrency``, ``worker_processes``,
+``max_active_jobs``) come from the same places; an autostarted worker inherits the
+environment of the command that started it and reads the same config file.
 """
 
 from __future__ import annotations
@@ -46,12 +46,14 @@ CONFIG_KEYS = (
     "max_in_flight",
     "concurrency",
     "worker_processes",
+    "max_active_jobs",
 )
 #: The worker's integer settings: (environment variable, lowest, highest, default).
 WORKER_SETTINGS: dict[str, tuple[str, int, int, int]] = {
     "max_in_flight": ("S3BO_MAX_IN_FLIGHT", 1, 4096, 256),
     "concurrency": ("S3BO_CONCURRENCY", 1, 256, 8),
     "worker_processes": ("S3BO_WORKER_PROCESSES", 1, 64, os.cpu_count() or 1),
+    "max_active_jobs": ("S3BO_MAX_ACTIVE_JOBS", 1, 64, 4),
 }
 
 
@@ -78,6 +80,8 @@ class Settings:
     concurrency: int = WORKER_SETTINGS["concurrency"][3]
     #: Processes the worker runs a long job's tasks in.
     worker_processes: int = WORKER_SETTINGS["worker_processes"][3]
+    #: Jobs Active at once (task slots go to higher priorities first).
+    max_active_jobs: int = WORKER_SETTINGS["max_active_jobs"][3]
 
     @property
     def buckets_dir(self) -> Path:

@@ -112,6 +112,13 @@ def build_create_request(
 )
 @safety_options
 @click.option(
+    "--max-rps",
+    type=click.FloatRange(min=0.1),
+    envvar="S3BO_MAX_RPS",
+    help="Local engine: start at most this many of the job's requests per second, so "
+    "that it does not starve a production bucket (or tag s3bo:max-rps) [env: S3BO_MAX_RPS].",
+)
+@click.option(
     "--no-lint",
     is_flag=True,
     help="Submit a CSV manifest even if `s3bo manifest lint` finds errors in it.",
@@ -138,6 +145,7 @@ def create_job(
     no_before_images: bool,
     merge_tags: bool,
     snapshot: bool,
+    max_rps: float | None,
     no_lint: bool,
     dry_run: bool,
     dry_run_check_limit: int,
@@ -159,7 +167,11 @@ def create_job(
     from s3bo_cli.backends.preflight import Preflight
 
     engine = local_job_settings(
-        app, failure_threshold=failure_threshold, notify_url=notify_url, data_events=data_events
+        app,
+        failure_threshold=failure_threshold,
+        notify_url=notify_url,
+        data_events=data_events,
+        max_rps=max_rps,
     )
     request = build_create_request(app, options, cli_input_json=cli_input_json)
     engine = safety_settings(
@@ -182,7 +194,12 @@ def create_job(
 
 
 def local_job_settings(
-    app: AppContext, *, failure_threshold: str | None, notify_url: str | None, data_events: bool
+    app: AppContext,
+    *,
+    failure_threshold: str | None,
+    notify_url: str | None,
+    data_events: bool,
+    max_rps: float | None = None,
 ) -> dict[str, Any] | None:
     """The local engine's own settings for a new job (None when there are none)."""
     engine: dict[str, Any] = {}
@@ -202,6 +219,9 @@ def local_job_settings(
     if data_events:
         app.local("--data-events")
         engine["data_events"] = True
+    if max_rps:
+        app.require_local("--max-rps")
+        engine["max_rps"] = max_rps
     return engine or None
 
 

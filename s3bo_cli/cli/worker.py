@@ -41,6 +41,12 @@ class WorkerBusyError(S3boError):
     "config: worker_processes; default: the number of CPUs].",
 )
 @click.option(
+    "--max-active-jobs",
+    type=click.IntRange(1, 64),
+    help="Most jobs Active at once; task slots go to higher priorities first, equal "
+    "priorities share [env: S3BO_MAX_ACTIVE_JOBS; config: max_active_jobs; default: 4].",
+)
+@click.option(
     "--status",
     "show_status",
     is_flag=True,
@@ -54,6 +60,7 @@ def worker(
     max_in_flight: int | None,
     concurrency: int | None,
     processes: int | None,
+    max_active_jobs: int | None,
     show_status: bool,
 ) -> None:
     """Run local jobs in the foreground (for debugging, scripts and tests).
@@ -78,6 +85,7 @@ def worker(
     limits = EngineSettings(
         concurrency=concurrency or settings.concurrency,
         max_in_flight=max_in_flight or settings.max_in_flight,
+        max_active_jobs=max_active_jobs or settings.max_active_jobs,
         idle_timeout=idle_timeout,
         processes=processes or settings.worker_processes,
     )

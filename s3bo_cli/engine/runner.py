@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
 from s3bo_cli import clock, logs, ops
 from s3bo_cli.engine import dataevents, faults, manifests, reports
 from s3bo_cli.engine.control import confirmation_expired, is_held
-from s3bo_cli.engine.jobstore import JobStore
+from s3bo_cli.engine.jobstore import JobStore, job_tag
 from s3bo_cli.engine.lease import JobLease
 from s3bo_cli.engine.lifecycle import (
     Lifecycle,
@@ -24,11 +25,13 @@ from s3bo_cli.engine.lifecycle import (
     start_active_clock,
 )
 from s3bo_cli.engine.manifests.source import ManifestError
+from s3bo_cli.engine.scheduler import Pacer, Share
 from s3bo_cli.engine.settings import EngineSettings
 from s3bo_cli.engine.tasklog import SUCCEEDED, Progress, TaskLog, TaskResult
 from s3bo_cli.engine.taskpool import TaskPool, run_task
 from s3bo_cli.engine.taskprocs import ProcessTaskPool
 from s3bo_cli.errors import S3Error
+from s3bo_cli.model.manifest import ManifestEntry
 from s3bo_cli.model.statuses import JobStatus
 from s3bo_cli.model.threshold import FailureThreshold
 from s3bo_cli.safety.hook import TaskHook, task_hook
@@ -49,6 +52,7 @@ class JobRunner:
         settings: EngineSettings | None = None,
         notifier: StatusListener | None = None,
         should_yield: Callable[[dict[str, Any]], str | None] = lambda job: None,
+        share: Share | None = None,
         now: Callable[[], str] = clock.now_iso,
     ) -> None:
         self.jobs = jobs
@@ -57,6 +61,8 @@ class JobRunner:
         self.settings = settings or EngineSettings()
         self.lifecycle = Lifecycle(jobs, notifier=notifier, now=now)
         self.should_yield = should_yield
+        #: This job's part of the worker's task slots, while several jobs run at once.
+        self.share = share or Share()
         self.now = now
         self.log = TaskLog(jobs.ns.job_dir(job_id))
         self._lease: JobLease | None = None
@@ -84,8 +90,9 @@ class JobRunner:
 
     # -- entry point ------------------------------------------------------------
 
-    def step(self) -> bool:
-        """Do whatever the job's status calls for, holding the job's lease.
+    def step(self, *, quick: bool = False) -> bool:
+        """Do whatever the job's status calls for, holding the job's lease; with
+        ``quick``, only what does not run tasks (prepare, finish, expire).
 
         False when another runner holds the lease (it does the work; see
         :mod:`s3bo_cli.engine.lease`).
@@ -96,18 +103,19 @@ class JobRunner:
                 return False
             self._lease = lease  # task processes inherit it
             try:
-                self._step()
+                self._step(quick)
             finally:
                 self._lease = None
         return True
 
-    def _step(self) -> None:
+    def _step(self, quick: bool) -> None:
         record = self.jobs.load(self.job_id)
         status = JobStatus(record["job"]["Status"])
         if status in (S.NEW, S.PREPARING):
             self.prepare(record)
         elif status in (S.READY, S.PAUSED, S.ACTIVE):
-            self.run()
+            if not quick:  # it became runnable since the worker looked: the scheduler decides
+                self.run()
         elif status is S.PAUSING:
             self._move({S.PAUSING}, S.PAUSED)
         elif status in (S.CANCELLING, S.FAILING, S.COMPLETING):
@@ -198,6 +206,7 @@ class JobRunner:
         total = job["ProgressSummary"]["TotalNumberOfTasks"]
         progress = self.log.recover(total)
         threshold = FailureThreshold.of(record.get("engine", {}).get("failure_threshold"))
+        self._rate = max_rps(record)
         remaining = total - progress.succeeded - progress.failed
         hook = task_hook(self.log.job_dir, record, operation)  # before-images, reverts, merges
         try:
@@ -225,12 +234,30 @@ class JobRunner:
             "settings": record.get("engine", {}),
         }
         processes = min(self.settings.processes, remaining // self.settings.min_tasks_per_process)
-        if processes <= 1 or self.settings.operations is not None:  # injected: this process
+        # An injected operation, or a rate cap: threads in this process.
+        if processes <= 1 or self.settings.operations is not None or self._rate is not None:
             store = self._task_store(record, self.settings)
-            slots = self.settings.slots(remote=store.remote)
+            slots = self.settings.slots(remote=store.remote, share=self.share)
             task_context = ops.TaskContext(store=store, **context)
-            return TaskPool(partial(run_task, operation, task_context, hook=hook), slots)
-        share = self.settings.share(processes)
+            run_one: Callable[[int, ManifestEntry], TaskResult] = partial(
+                run_task, operation, task_context, hook=hook
+            )
+            if self._rate is not None:
+                pacer = Pacer(self._rate)
+
+                def run_one(index: int, entry: ManifestEntry) -> TaskResult:
+                    pacer.wait()
+                    return run_task(operation, task_context, index, entry, hook=hook)
+
+            return TaskPool(run_one, slots)
+        # Task processes get this job's share of the slots as it stands when they start
+        # (a withdrawn share still stops them at the next checkpoint).
+        mine = replace(
+            self.settings,
+            concurrency=self.share.cap(self.settings.concurrency),
+            max_in_flight=self.share.cap(self.settings.max_in_flight),
+        )
+        share = mine.share(processes)
         spec = record.get("engine", {}).get("store", {})
         job = {
             "operation": name,
@@ -326,7 +353,10 @@ class JobRunner:
             return "pause"  # `s3bo pause`
         if job["Status"] != S.ACTIVE.value:
             return "cancel"
-        return self.should_yield(job)
+        verdict = self.should_yield(job)  # the worker may rebalance shares here
+        if verdict is None and self.share.withdrawn:
+            return "preempt"  # a more important job needs this job's slots
+        return verdict
 
     def _save_progress(
         self, record: dict[str, Any], progress: Progress, *, running: bool = True
@@ -403,3 +433,19 @@ class JobRunner:
                 change(rec)
 
         self._move({status}, final, change=wrap_up)
+
+
+MAX_RPS_TAG = "s3bo:max-rps"
+
+
+def max_rps(record: dict[str, Any]) -> float | None:
+    """The job's cap on requests started per second (``--max-rps`` or its tag), if any."""
+    value: Any = record.get("engine", {}).get("max_rps")
+    if value is None:
+        value = job_tag(record, MAX_RPS_TAG)
+    try:
+        rate = float(value) if value is not None else None
+    except ValueError:
+        logs.get().warning("tag %s=%r is not a number; the job runs uncapped", MAX_RPS_TAG, value)
+        return None
+    return rate if rate is not None and rate > 0 else None

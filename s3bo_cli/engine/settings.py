@@ -14,6 +14,7 @@ from s3bo_cli.config import WORKER_SETTINGS
 
 if TYPE_CHECKING:
     from s3bo_cli.engine.inflight import SlotPool
+    from s3bo_cli.engine.scheduler import Share
     from s3bo_cli.ops import Operation
 
 
@@ -34,6 +35,8 @@ class EngineSettings:
     #: Fewer tasks left than this per process: they run in the worker's own process
     #: (starting processes costs more than they would save).
     min_tasks_per_process: int = 500
+    #: Jobs Active at once; task slots go to higher-priority jobs first (engine.scheduler).
+    max_active_jobs: int = WORKER_SETTINGS["max_active_jobs"][3]
     #: Seconds between saves of a running job's progress (and checks for a pause,
     #: a cancellation or pre-emption).
     checkpoint_seconds: float = 0.2
@@ -52,6 +55,7 @@ class EngineSettings:
             "max_in_flight": self.max_in_flight,
             "concurrency": self.concurrency,
             "worker_processes": self.processes,
+            "max_active_jobs": self.max_active_jobs,
         }
 
     def share(self, processes: int) -> EngineSettings:
@@ -63,11 +67,15 @@ class EngineSettings:
             processes=1,
         )
 
-    def slots(self, *, remote: bool) -> SlotPool:
-        """A fresh slot pool for one job's tasks on a remote or local store."""
-        from s3bo_cli.engine.inflight import SlotPool
+    def ceiling(self, *, remote: bool) -> int:
+        """Most tasks one job may have in flight on a remote or local store."""
+        return max(1, self.max_in_flight if remote else self.concurrency)
 
-        if remote:
-            ceiling = max(1, self.max_in_flight)
-            return SlotPool(max(1, ceiling // 2), ceiling=ceiling)
-        return SlotPool(max(1, self.concurrency), adaptive=False)
+    def slots(self, *, remote: bool, share: Share | None = None) -> SlotPool:
+        """A fresh slot pool for one job's tasks on a remote or local store, held to
+        ``share`` of its ceiling when several jobs run at once."""
+        from s3bo_cli.engine.scheduler import Share, SharedSlots
+
+        ceiling = self.ceiling(remote=remote)
+        initial = max(1, ceiling // 2) if remote else ceiling
+        return SharedSlots(share or Share(), initial, ceiling=ceiling, adaptive=remote)

@@ -1,9 +1,11 @@
 """The worker: one per state directory, runs every account's and region's jobs.
 
-Scheduling: jobs that need finishing or preparing first; then Ready, Paused
-and Active jobs by descending priority (ties: oldest first). One job is
-Active at a time; a Ready job of higher priority pre-empts it (Pausing,
-Paused) and the pre-empted job resumes when it is again the most important.
+Scheduling: jobs that need finishing or preparing first, stepped on the worker's
+own thread; then Ready, Paused and Active jobs, several at once, each on its own
+thread, with the shares of the task slots ``engine.scheduler`` gives them (higher
+priorities first, equal ones alike, at most ``max_active_jobs``). The shares are
+looked at again every ``scan_interval``: a job whose share is gone goes Pausing →
+Paused, and is started again when it gets one back.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -26,6 +29,7 @@ from s3bo_cli.engine.jobstore import JobStore
 from s3bo_cli.engine.lease import leased_elsewhere
 from s3bo_cli.engine.lifecycle import Lifecycle, StatusListener
 from s3bo_cli.engine.runner import JobRunner
+from s3bo_cli.engine.scheduler import Demand, Share, allocate, wanted
 from s3bo_cli.engine.settings import EngineSettings
 from s3bo_cli.engine.sweep import sweep
 from s3bo_cli.engine.taskstore import store_opener
@@ -73,6 +77,13 @@ class Candidate:
     status: JobStatus
     priority: int
     created: str
+    #: Tasks not yet run (Ready, Paused and Active jobs), and whether they run on S3.
+    remaining: int = 0
+    remote: bool = False
+
+    @property
+    def key(self) -> tuple[Namespace, str]:
+        return (self.ns, self.job_id)
 
     @property
     def urgency(self) -> tuple[int, int, str]:
@@ -81,6 +92,30 @@ class Candidate:
         if self.status in PREPARING or self.status is S.SUSPENDED:
             return (1, 0, self.created)
         return (2, -self.priority, self.created)
+
+
+@dataclass
+class _Run:
+    """A job running on its own thread, and its share of the task slots."""
+
+    candidate: Candidate
+    share: Share
+    thread: threading.Thread
+
+
+def _candidate(ns: Namespace, record: dict[str, Any]) -> Candidate:
+    job = record["job"]
+    summary = job.get("ProgressSummary", {})
+    done = summary.get("NumberOfTasksSucceeded", 0) + summary.get("NumberOfTasksFailed", 0)
+    return Candidate(
+        ns,
+        job["JobId"],
+        JobStatus(job["Status"]),
+        job["Priority"],
+        job["CreationTime"],
+        remaining=max(0, summary.get("TotalNumberOfTasks", 0) - done),
+        remote="buckets_dir" not in record.get("engine", {}).get("store", {}),
+    )
 
 
 class Worker:
@@ -98,6 +133,9 @@ class Worker:
         self.notifier = notifier
         self.open_store = store_opener({})
         self._last_scan = 0.0
+        self._running: dict[tuple[Namespace, str], _Run] = {}
+        self._schedule_lock = threading.RLock()
+        self._runner_ended = threading.Event()
         self._ended: dict[Path, int] = {}  # job file -> mtime, for jobs that have ended
         self.backoff = faults.Backoff()  # jobs waiting out a storage fault
         self._queue: deque[Candidate] = deque()  # the last scan's jobs, not served yet
@@ -189,43 +227,36 @@ class Worker:
         jobs.index.drop_if_stale(entry)
         return False
 
-    def runner(self, candidate: Candidate) -> JobRunner:
+    def runner(self, candidate: Candidate, share: Share | None = None) -> JobRunner:
         return JobRunner(
             JobStore(candidate.ns),
             candidate.job_id,
             open_store=self.open_store,
             settings=self.settings,
             notifier=self.notifier,
-            should_yield=lambda job: self._should_yield(candidate, job),
+            should_yield=lambda job: self._should_yield(),
+            share=share,
         )
 
-    def _should_yield(self, current: Candidate, job: dict[str, Any]) -> str | None:
-        """Serve other jobs' quick needs inline; say "preempt" if a more important job waits."""
-        if time.monotonic() - self._last_scan < self.settings.scan_interval:
-            return None
-        self._last_scan = time.monotonic()
-        # Other jobs' quick needs get a share of the time, so that a long queue of
-        # jobs to prepare never holds up the running job's tasks.
-        budget_ends = self._last_scan + self.settings.scan_interval * INLINE_SHARE
-        stepped = 0
-        for other in self.candidates():
-            if (other.ns, other.job_id) == (current.ns, current.job_id):
-                continue
-            if other.status in FINISHING | PREPARING or other.status is S.SUSPENDED:
-                if (not stepped or time.monotonic() < budget_ends) and self._current(other):
-                    self._step(other)
-                    stepped += 1
-            elif other.status in RUNNABLE and other.priority > job["Priority"]:
-                return "preempt"
+    def _should_yield(self) -> str | None:
+        """At a running job's checkpoint: look at the other jobs, if it is time to (the
+        job's share says whether it must stop)."""
+        if time.monotonic() - self._last_scan >= self.settings.scan_interval:
+            try:
+                self.schedule()
+            except Exception:  # the other jobs' trouble must not fail this one
+                logs.get().warning("scheduling failed; retried later", exc_info=True)
         return None
 
     # -- the loop ---------------------------------------------------------------
 
-    def _step(self, candidate: Candidate) -> bool:
+    def _step(
+        self, candidate: Candidate, share: Share | None = None, *, quick: bool = False
+    ) -> bool:
         """Step one job; False when another runner holds its lease."""
         key = (candidate.ns, candidate.job_id)
         try:
-            stepped = self.runner(candidate).step()
+            stepped = self.runner(candidate, share).step(quick=quick)
         except Exception as exc:  # never let one broken job stop the worker
             if (fault := faults.storage_fault(exc)) is not None:
                 self._storage_fault(candidate, fault)
@@ -278,15 +309,21 @@ class Worker:
                 continue
             if chosen.status in PREPARING and together > 1:
                 return self._prepare_together(chosen, together)
-            try:
-                self._pause_others([chosen, *self._queue], chosen)
-            except OSError as exc:
-                if faults.storage_fault(exc) is None:
-                    raise
-                logs.get().debug("pausing other jobs: %s", exc)
-            if self._step(chosen):
+            if chosen.status in RUNNABLE:
+                self._run_together()
+                self._queue.clear()  # the scan is old by now
+                return True
+            if self._step(chosen, quick=True):
                 return True
         return False
+
+    def _run_together(self) -> None:
+        """Run the runnable jobs the scheduler picks, together, until none runs."""
+        self.schedule()
+        while self._running:
+            self._runner_ended.wait(timeout=max(0.01, self.settings.scan_interval))
+            self._runner_ended.clear()
+            self.schedule()
 
     def _ready(self, candidate: Candidate) -> bool:
         """Not backing off, and still what the scan saw."""
@@ -309,22 +346,78 @@ class Worker:
         with ThreadPoolExecutor(len(batch), thread_name_prefix="s3bo-prepare") as pool:
             return any(list(pool.map(self._step, batch)))
 
-    def _pause_others(self, found: list[Candidate], chosen: Candidate) -> None:
-        """A job left Active by a crash must not look Active while another one runs."""
+    def schedule(self) -> None:
+        """Step jobs that need finishing or preparing, then give runnable jobs their
+        shares: start those that get one, resize the running ones, withdraw the rest."""
+        with self._schedule_lock:
+            self._last_scan = time.monotonic()
+            for ended in [k for k, run in self._running.items() if not run.thread.is_alive()]:
+                del self._running[ended]
+            for candidate in self.candidates():
+                if (
+                    candidate.status not in RUNNABLE
+                    and candidate.key not in self._running
+                    and self._ready(candidate)
+                ):
+                    self._step(candidate, quick=True)
+            waiting = [
+                self._refreshed(c)
+                for c in self.candidates()
+                if c.status in RUNNABLE and c.key not in self._running and self._ready(c)
+            ]
+            waiting = [c for c in waiting if c.status in RUNNABLE]
+            running = [self._refreshed(run.candidate) for run in self._running.values()]
+            demands = [
+                Demand(c.key, c.priority, c.created, wanted(c.remaining, self._ceiling(c)))
+                for c in [*running, *waiting]
+            ]
+            plan = allocate(demands, max_active=self.settings.max_active_jobs)
+            for key, run in self._running.items():
+                if key in plan:
+                    run.share.fraction = plan[key]
+                else:
+                    run.share.withdrawn = True  # it goes Pausing, Paused at its next checkpoint
+            for candidate in waiting:
+                if candidate.key in plan:
+                    self._start(candidate, Share(plan[candidate.key]))
+                elif candidate.status is S.ACTIVE:
+                    try:
+                        self._pause_stale(candidate)
+                    except OSError as exc:
+                        if faults.storage_fault(exc) is None:
+                            raise
+                        logs.get().debug("pausing job %s: %s", candidate.job_id, exc)
+
+    def _ceiling(self, candidate: Candidate) -> int:
+        return self.settings.ceiling(remote=candidate.remote)
+
+    def _refreshed(self, candidate: Candidate) -> Candidate:
+        """A running job as it is now (priority and progress change while it runs)."""
+        try:
+            return _candidate(candidate.ns, JobStore(candidate.ns).load(candidate.job_id))
+        except S3boError:
+            return candidate
+
+    def _start(self, candidate: Candidate, share: Share) -> None:
+        def run() -> None:
+            try:
+                self._step(candidate, share)
+            finally:
+                self._runner_ended.set()
+
+        thread = threading.Thread(target=run, name=f"s3bo-job-{candidate.job_id[:8]}", daemon=True)
+        self._running[candidate.key] = _Run(candidate, share, thread)
+        thread.start()
+
+    def _pause_stale(self, candidate: Candidate) -> None:
+        """A job left Active by a crash, with no share now: it must not look Active."""
 
         def stop_clock(record: dict[str, Any]) -> None:
             record["engine"]["active_since"] = None  # downtime since the crash is not counted
 
-        for other in found:
-            if (
-                other.status is S.ACTIVE
-                and other is not chosen
-                and chosen.status in RUNNABLE
-                and not leased_elsewhere(other.ns.job_dir(other.job_id))  # really running
-            ):
-                self.lifecycle(other.ns).move(
-                    other.job_id, {S.ACTIVE}, S.PAUSING, S.PAUSED, change=stop_clock
-                )
+        self.lifecycle(candidate.ns).move(
+            candidate.job_id, {S.ACTIVE}, S.PAUSING, S.PAUSED, change=stop_clock
+        )
 
     def lifecycle(self, ns: Namespace) -> Lifecycle:
         return Lifecycle(JobStore(ns), notifier=self.notifier)

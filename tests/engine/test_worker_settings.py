@@ -23,17 +23,24 @@ def test_status_shows_the_defaults_a_new_worker_would_use(s3bo, state_dir):
     assert run.exit_code == 0
     assert run.stdout.startswith(f"worker not running for {state_dir}\n")
     cpus = str(os.cpu_count() or 1)
-    assert shown(run) == {"max_in_flight": "256", "concurrency": "8", "worker_processes": cpus}
+    assert shown(run) == {
+        "max_in_flight": "256",
+        "concurrency": "8",
+        "worker_processes": cpus,
+        "max_active_jobs": "4",
+    }
 
 
 def test_config_file_then_environment_then_option(s3bo, tmp_path, monkeypatch):
     assert s3bo("configure", "set", "max_in_flight", "48").exit_code == 0
     assert s3bo("configure", "set", "concurrency", "3").exit_code == 0
     assert s3bo("configure", "set", "worker_processes", "5").exit_code == 0
+    assert s3bo("configure", "set", "max_active_jobs", "2").exit_code == 0
     assert shown(s3bo("worker", "--status")) == {
         "max_in_flight": "48",
         "concurrency": "3",
         "worker_processes": "5",
+        "max_active_jobs": "2",
     }
     monkeypatch.setenv("S3BO_MAX_IN_FLIGHT", "96")
     assert shown(s3bo("worker", "--status"))["max_in_flight"] == "96"
@@ -42,6 +49,10 @@ def test_config_file_then_environment_then_option(s3bo, tmp_path, monkeypatch):
     run = s3bo("worker", "--status", "--max-in-flight", "12", "--processes", "1")
     assert shown(run)["max_in_flight"] == "12"
     assert shown(run)["worker_processes"] == "1"
+    monkeypatch.setenv("S3BO_MAX_ACTIVE_JOBS", "6")
+    assert shown(s3bo("worker", "--status"))["max_active_jobs"] == "6"
+    run = s3bo("worker", "--status", "--max-active-jobs", "1")
+    assert shown(run)["max_active_jobs"] == "1"
 
 
 def test_a_bad_setting_is_one_line_naming_it(s3bo, monkeypatch):
@@ -87,6 +98,11 @@ def test_the_autostarted_worker_runs_with_the_starting_commands_settings(store, 
     try:
         assert status.stdout.startswith(f"worker running for {state_dir}")
         values = dict(line.split() for line in status.stdout.splitlines()[1:])
-        assert values == {"max_in_flight": "32", "concurrency": "8", "worker_processes": "3"}
+        assert values == {
+            "max_in_flight": "32",
+            "concurrency": "8",
+            "worker_processes": "3",
+            "max_active_jobs": "4",
+        }
     finally:
         os.kill(pid, signal.SIGTERM)

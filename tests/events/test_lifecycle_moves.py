@@ -299,15 +299,19 @@ def test_pre_emption_by_a_more_important_job(moves, expected):
     assert expected <= moves.seen
 
 
-@covers(("Active", "Pausing"), ("Pausing", "Paused"))
+@covers(("Active", "Pausing"), ("Pausing", "Paused"), ("Paused", "Active"))
 def test_the_worker_pauses_a_job_a_crash_left_active(moves, expected):
-    stale, important = moves.job(keys=["s"], priority=1), moves.job(keys=["i"], priority=9)
+    stale = moves.job(keys=["s"], priority=1)
+    important = moves.job(keys=[f"i{n}" for n in range(12)], priority=9)  # needs every slot
     moves.step()
     moves.step()
     moves.force(stale, "Active")
     moves.force(important, "Active")
-    moves.step()  # runs the important job; the other stops looking Active
-    assert moves.status(stale) == "Paused"
+    moves.step()  # the important job runs; the other stops looking Active until it is done
+    events = read_events(moves.ns_dir / "events.jsonl")
+    path = [e["serviceEventDetails"]["status"] for e in events
+            if e["serviceEventDetails"]["jobId"] == stale]  # fmt: skip
+    assert path[3:] == ["Pausing", "Paused", "Active", "Completing", "Complete"]
     assert expected <= moves.seen
 
 
