@@ -30,7 +30,13 @@ def isolate(root: Path, **extra: str) -> dict[str, str]:
 
 
 def create_tagging_job(
-    settings: Any, manifest: bytes, *, report: bool, before_images: bool = True
+    settings: Any,
+    manifest: bytes,
+    *,
+    report: bool,
+    before_images: bool = True,
+    name: str = "m",
+    priority: int = 1,
 ) -> Any:
     """Store ``manifest`` and create a tagging job over it; returns the local backend."""
     from s3bo_cli.backends.local import LocalBackend
@@ -40,20 +46,20 @@ def create_tagging_job(
     for bucket in ("manifests", "reports"):
         if not store.bucket_exists(bucket):
             store.create_bucket(bucket)
-    store.put_object("manifests", "m.csv", manifest)
+    store.put_object("manifests", f"{name}.csv", manifest)
     backend = LocalBackend(settings, autostart=False)
     backend.create_job(
         {
             "AccountId": ACCOUNT,
             "ConfirmationRequired": False,
-            "ClientRequestToken": "bench",
-            "Priority": 1,
+            "ClientRequestToken": f"bench-{name}",
+            "Priority": priority,
             "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/bench",
             "Operation": {"S3PutObjectTagging": {"TagSet": [{"Key": "project", "Value": "blue"}]}},
             "Manifest": {
                 "Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
                 "Location": {
-                    "ObjectArn": "arn:aws:s3:::manifests/m.csv",
+                    "ObjectArn": f"arn:aws:s3:::manifests/{name}.csv",
                     "ETag": hashlib.md5(manifest).hexdigest(),
                 },
             },

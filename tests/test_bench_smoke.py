@@ -22,6 +22,11 @@ ROOT = Path(__file__).resolve().parents[1]
             ["--objects", "60", "--calls", "20", "--latency", "0.005"],
             "ratio throttled/ceiling",
         ),
+        (
+            "engine_multijob.py",
+            ["--objects", "60", "--latency", "0.005"],
+            "higher priority created mid-run",
+        ),
         ("engine_s3store.py", ["--objects", "20", "--concurrency", "2"], "ratio job/loop"),
         ("manifest_memory.py", ["--lines", "1000,5000"], "peak RSS growth"),
         ("job_queue.py", ["--jobs", "30", "--queue", "20"], "queue through Preparing"),
