@@ -67,6 +67,8 @@ class Moves:
     seen: set[Edge] = field(default_factory=set)
     #: job -> (how many events it had, the status a crash left it in)
     forced: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    #: Set while acting from inside a task: the worker's other threads are mid-move.
+    quiet: bool = False
 
     @property
     def jobs(self) -> JobStore:
@@ -115,6 +117,8 @@ class Moves:
         return str(self.jobs.load(job_id)["job"]["Status"])
 
     def check(self) -> None:
+        if self.quiet:
+            return
         assert self.recorder.drain(timeout=60)
         events = read_events(self.ns_dir / "events.jsonl")
         changes = [
@@ -161,7 +165,11 @@ def at_task(moves: Moves, n: int, action: Callable[[], Any]) -> None:
     def tagging(ctx: Any, entry: Any) -> Any:
         calls[0] += 1
         if calls[0] == n:
-            action()
+            moves.quiet = True
+            try:
+                action()
+            finally:
+                moves.quiet = False
         return real(ctx, entry)
 
     moves.settings.update(
