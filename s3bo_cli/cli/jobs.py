@@ -220,7 +220,7 @@ def local_job_settings(
         app.local("--data-events")
         engine["data_events"] = True
     if max_rps:
-        app.require_local("--max-rps")
+        app.local("--max-rps")
         engine["max_rps"] = max_rps
     return engine or None
 
