@@ -88,7 +88,9 @@ def boto3_rate(calls: int) -> tuple[float, float]:
     return calls / elapsed, cpu / calls
 
 
-def job_run(count: int, latency: float, throttle_above: int | None) -> dict[str, float]:
+def job_run(
+    count: int, latency: float, throttle_above: int | None, *, before_images: bool = True
+) -> dict[str, float]:
     """The tagging job through `s3bo worker --burst` with default settings."""
     with (
         tempfile.TemporaryDirectory(prefix="s3bo-bench-") as tmp,
@@ -99,7 +101,7 @@ def job_run(count: int, latency: float, throttle_above: int | None) -> dict[str,
 
         settings = resolve()
         manifest = "".join(f"data,obj-{i:07d}\n" for i in range(count)).encode()
-        backend = create_tagging_job(settings, manifest, report=False)
+        backend = create_tagging_job(settings, manifest, report=False, before_images=before_images)
         elapsed, peak_mb, cpu = run_worker_process(settings.state_dir, env)
         job = finished_job(backend)
         counters = endpoint.stop()
@@ -127,6 +129,11 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.05, help="seconds")
     parser.add_argument("--throttle-above", type=int, default=64)
     parser.add_argument("--calls", type=int, default=3000, help="boto3 baseline calls")
+    parser.add_argument(
+        "--no-before-images",
+        action="store_true",
+        help="run the jobs without before-images (what they cost on an S3 endpoint)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
@@ -135,13 +142,17 @@ def main() -> None:
 
     single, call_cpu = boto3_rate(args.calls)
     best = single * cpus
-    plain = job_run(args.objects, args.latency, None)
-    throttled = job_run(args.objects, args.latency, args.throttle_above)
+    images = not args.no_before_images
+    plain = job_run(args.objects, args.latency, None, before_images=images)
+    throttled = job_run(args.objects, args.latency, args.throttle_above, before_images=images)
     ceiling = args.throttle_above / args.latency if args.latency else float("inf")
 
     ms = args.latency * 1000
     ratio = plain["rate"] / best
-    print(f"objects: {args.objects}   CPUs: {cpus}   latency: {ms:.0f} ms")
+    print(
+        f"objects: {args.objects}   CPUs: {cpus}   latency: {ms:.0f} ms   "
+        f"before-images: {'on' if images else 'off'}"
+    )
     print(f"boto3, one thread, 0 ms:        {single:7.0f} calls/s  x {cpus} CPUs = {best:.0f}/s")
     print(
         f"s3bo job, default settings:     {plain['rate']:7.0f} tasks/s  "
