@@ -21,13 +21,13 @@ def aws(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
 
 
-def test_create_describe_list_and_tag_a_job(aws_env):
+def create_job_args() -> list[str]:
+    """A tagging create-job command line, without --description or --tags."""
     manifest = {
         "Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
         "Location": {"ObjectArn": "arn:aws:s3:::photos/manifest.csv", "ETag": "abc123"},
     }
-    created = aws(
-        aws_env,
+    return [
         "create-job",
         "--account-id", ACCOUNT,
         "--operation", "S3PutObjectTagging={TagSet=[{Key=k,Value=v}]}",
@@ -35,6 +35,13 @@ def test_create_describe_list_and_tag_a_job(aws_env):
         "--report", "Enabled=false",
         "--priority", "10",
         "--role-arn", ROLE,
+    ]  # fmt: skip
+
+
+def test_create_describe_list_and_tag_a_job(aws_env):
+    created = aws(
+        aws_env,
+        *create_job_args(),
         "--tags", "Key=team,Value=data",
         "--description", "from the aws cli",
     )  # fmt: skip
@@ -97,21 +104,7 @@ class TestSignedByTheAwsCli:
             yield env
 
     def test_body_query_strings_and_repeated_parameters_verify(self, signed_env):
-        manifest = {
-            "Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
-            "Location": {"ObjectArn": "arn:aws:s3:::photos/manifest.csv", "ETag": "abc123"},
-        }
-        created = aws(
-            signed_env,
-            "create-job",
-            "--account-id", ACCOUNT,
-            "--operation", "S3PutObjectTagging={TagSet=[{Key=k,Value=v}]}",
-            "--manifest", json.dumps(manifest),
-            "--report", "Enabled=false",
-            "--priority", "10",
-            "--role-arn", ROLE,
-            "--description", "ünï & café <b> 100%",
-        )  # fmt: skip
+        created = aws(signed_env, *create_job_args(), "--description", "ünï & café <b> 100%")
         assert created.returncode == 0, created.stderr
         job_id = json.loads(created.stdout)["JobId"]
 
