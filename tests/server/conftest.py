@@ -18,8 +18,8 @@ from s3bo_cli.server import app
 
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/batch-ops"
-#: Recorded beside the checkout, in the project's shared specification folder.
-WIRE_REQUESTS = Path(__file__).resolve().parents[3] / "shared" / "spec" / "wire-requests.jsonl"
+#: What the stock aws CLI sent for every job operation, recorded (one request a line).
+WIRE_REQUESTS = Path(__file__).with_name("wire-requests.jsonl")
 
 
 def wire_requests() -> list[dict[str, Any]]:
