@@ -3,9 +3,13 @@
 Every s3bo temp file lives inside the state directory (job records'
 ``.job.json.*.tmp``, ``tasks.tmp``, a completion report's ``.report-*`` folder,
 the DirStore's ``buckets/*/.s3bo/tmp/*``), so one sweep at worker start finds
-them all. Only stale ones go: older than :data:`STALE_SECONDS` and open in no
-process (from ``/proc``; without it, only those older than a day), so a
-command writing one right now is never disturbed.
+them all. Older versions of s3bo built completion reports in the system temp
+directory (``s3bo-report-*`` folders), which a killed worker left there: the
+sweep removes those too, but only folders that are certainly such reports
+(this user's, holding nothing but the report's CSV files). Only stale ones go:
+older than :data:`STALE_SECONDS` and open in no process (from ``/proc``;
+without it, only those older than a day), so a command writing one right now
+is never disturbed.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +30,9 @@ STALE_SECONDS = 60.0
 NO_PROC_STALE_SECONDS = 86_400.0
 #: Temp names in a job folder or the tokens folder.
 _JOB_TEMP = re.compile(r"^(\..+\.tmp|tasks\.tmp|\.report-.+)$")
+#: A report folder of an older s3bo in the system temp directory (tempfile's random names).
+_LEGACY_REPORT = re.compile(r"^s3bo-report-[a-z0-9_]{8}$")
+_REPORT_FILES = frozenset({"succeeded.csv", "failed.csv"})
 
 
 def _open_files() -> set[str] | None:
@@ -72,6 +81,26 @@ def _candidates(state_dir: Path) -> Iterator[Path]:
             continue
 
 
+def _legacy_reports(temp_dir: Path) -> Iterator[Path]:
+    """Report folders an older s3bo left in the system temp directory: ours, nothing else."""
+    try:
+        entries = list(os.scandir(temp_dir))
+    except OSError:
+        return
+    for entry in entries:
+        if not _LEGACY_REPORT.match(entry.name):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+                continue
+            inside = list(os.scandir(entry.path))
+        except OSError:
+            continue
+        if all(f.name in _REPORT_FILES and f.is_file(follow_symlinks=False) for f in inside):
+            yield Path(entry.path)
+
+
 def _matching(folder: Path) -> Iterator[Path]:
     try:
         entries = list(os.scandir(folder))
@@ -89,9 +118,11 @@ def _in_use(path: Path, open_files: set[str]) -> bool:
     return any(name.startswith(prefix) for name in open_files)
 
 
-def sweep(state_dir: Path, *, now: float | None = None) -> int:
-    """Remove stale temp files and folders under ``state_dir``; returns how many."""
-    found = list(_candidates(state_dir))
+def sweep(state_dir: Path, *, now: float | None = None, temp_dir: Path | None = None) -> int:
+    """Remove stale temp files and folders under ``state_dir``, and old reports in
+    ``temp_dir`` (default: the system temp directory); returns how many."""
+    temp_dir = Path(tempfile.gettempdir()) if temp_dir is None else temp_dir
+    found = [*_candidates(state_dir), *_legacy_reports(temp_dir)]
     if not found:
         return 0
     open_files = _open_files()
