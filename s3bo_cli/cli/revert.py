@@ -71,5 +71,6 @@ def revert(
         confirmation_required=confirmation_required,
         dry_run=dry_run,
         check_limit=dry_run_check_limit,
+        backend=app.backend if app.settings.backend == "aws" else None,
     )
     app.render(result, operation="RevertDryRun" if dry_run else "CreateJob")

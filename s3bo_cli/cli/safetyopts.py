@@ -34,8 +34,10 @@ def safety_options(command: F) -> F:
             "--snapshot",
             is_flag=True,
             help="--backend aws: read the state each object is about to lose (ordinary GET "
-            "requests, your credentials) before submitting, so that `s3bo revert` can put "
-            "it back.",
+            "and HEAD requests, your credentials) before submitting, so that `s3bo revert` "
+            "can put it back once the job has ended. For a copy: each destination's current "
+            "version or its absence (an object overwritten in a bucket without versioning "
+            "cannot be put back; s3bo says so).",
         ),
     )
     for option in reversed(options):

@@ -60,6 +60,26 @@ def before_image(store: ObjectStore, kind: str, index: int, entry: ManifestEntry
     return {"i": index, "b": entry.bucket, "k": key, "v": version, "f": stamp, "s": state}
 
 
+def copy_image(
+    store: ObjectStore,
+    body: dict[str, Any],
+    index: int,
+    entry: ManifestEntry,
+    versioned: dict[str, bool],
+) -> dict[str, Any]:
+    """The before-image of copy task ``index``: its destination (absent, or version and
+    fingerprint) and whether the destination bucket keeps versions (``versioned`` caches it)."""
+    from s3bo_cli.model.arns import bucket_from_arn
+    from s3bo_cli.ops.copy import target_key
+
+    bucket = bucket_from_arn(body["TargetResource"])
+    key = target_key(body.get("TargetKeyPrefix"), entry.decoded_key)
+    if bucket not in versioned:
+        versioned[bucket] = store.get_bucket_config(bucket).versioning == "Enabled"
+    state = {"d": images.destination(store, bucket, key), "w": versioned[bucket]}
+    return {"i": index, "b": bucket, "k": key, "v": None, "f": None, "s": state}
+
+
 class TaskHook:
     """Before-images and per-task functions for one job's run."""
 
@@ -115,18 +135,11 @@ class TaskHook:
         self, ctx: ops.TaskContext, index: int, entry: ManifestEntry, operation: ops.Operation
     ) -> ops.Operation:
         """A copy replaces its destination: record that, and what the copy wrote."""
-        from s3bo_cli.model.arns import bucket_from_arn
-        from s3bo_cli.ops.copy import target_key
-
-        bucket = bucket_from_arn(self.body["TargetResource"])
-        key = target_key(self.body.get("TargetKeyPrefix"), entry.decoded_key)
-        if bucket not in self._versioned:
-            config = ctx.store.get_bucket_config(bucket)
-            self._versioned[bucket] = config.versioning == "Enabled"
-        state = {"d": images.destination(ctx.store, bucket, key), "w": self._versioned[bucket]}
+        image = copy_image(ctx.store, self.body, index, entry, self._versioned)
+        bucket, key = image["b"], image["k"]
         journal = self.journal
         assert journal is not None
-        journal.append({"i": index, "b": bucket, "k": key, "v": None, "f": None, "s": state})
+        journal.append(image)
 
         def copy_and_record(ctx: ops.TaskContext, entry: ManifestEntry) -> ops.Outcome:
             outcome = operation(ctx, entry)

@@ -5,7 +5,8 @@ task index ``i``, a fingerprint ``f`` of its ETag and version (to tell later
 whether the object itself was replaced), and the state ``s``, keyed by kind:
 ``t`` tags, ``a`` ACL, ``l`` legal hold, ``r`` retention, ``d`` a copy
 destination (absent, or its version and fingerprint; ``w``: bucket versioned).
-An after-image (``x: "A"``) records what a copy wrote, which only the copy knows.
+An after-image (``x: "A"``) records what a copy wrote, which only the copy knows;
+a copy run by AWS has none, and is told by when its job ended (``{"until": ...}``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from s3bo_cli import clock
 from s3bo_cli.errors import S3Error
-from s3bo_cli.stores.base import Acl, Grant, ObjectStore, Retention, canned_grants
+from s3bo_cli.stores.base import Acl, Grant, ObjectInfo, ObjectStore, Retention, canned_grants
 
 State = dict[str, Any]
 
@@ -117,15 +118,32 @@ def read_state(store: ObjectStore, kind: str, bucket: str, key: str, version: st
     raise ValueError(kind)
 
 
-def destination(store: ObjectStore, bucket: str, key: str) -> list[str | None] | None:
-    """A copy destination's current version and fingerprint, or None when absent."""
+def destination_info(store: ObjectStore, bucket: str, key: str) -> ObjectInfo | None:
+    """A copy destination's current version (HeadObject), or None when absent."""
     try:
-        info = store.head_object(bucket, key)
+        return store.head_object(bucket, key)
     except S3Error as exc:
         if exc.http_status == 404:
             return None
         raise
+
+
+def destination_state(info: ObjectInfo | None) -> list[str | None] | None:
+    """A copy destination's version and fingerprint, as its before-image records them."""
+    if info is None:
+        return None
     return [info.version_id, fingerprint(info.etag, info.version_id)]
+
+
+def destination(store: ObjectStore, bucket: str, key: str) -> list[str | None] | None:
+    """A copy destination's current version and fingerprint, or None when absent."""
+    return destination_state(destination_info(store, bucket, key))
+
+
+def unprotected(state: dict[str, Any]) -> bool:
+    """A copy destination that exists in a bucket without versioning: the copy destroys it."""
+    before = state["d"]
+    return before is not None and not (state["w"] and before[0])
 
 
 def expected_after(name: str, body: dict[str, Any], before: Any, *, merge: bool = False) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,9 @@ class Source:
     merge: bool = False
     succeeded: bytearray | None = None  # task bitmap; None: every image counts (a snapshot)
     reverted_plan: FramedReader | None = None  # when the job was itself a revert
+    #: A copy run by AWS (a snapshot): when the job ended. What it wrote is not recorded,
+    #: so a destination last modified by then is taken as the copy's, a later one as newer.
+    copied_until: str | None = None
 
     def after(self, index: int, before: Any) -> Any:
         """The state the job left the object in."""
@@ -81,7 +85,9 @@ def plan_items(source: Source) -> Iterator[dict[str, Any]]:
         _set(seen, index)
         if source.succeeded is not None and not _bit(source.succeeded, index):
             continue
-        if source.kind == "d":
+        if source.kind == "d" and source.copied_until is not None:
+            after = {"until": source.copied_until}
+        elif source.kind == "d":
             if index not in afters:
                 continue  # the copy never completed
             after = afters[index]
@@ -139,13 +145,18 @@ def _check_retention(current: list[str] | None, before: list[str] | None) -> Non
 
 
 def _decide_copy(store: ObjectStore, item: dict[str, Any]) -> tuple[str, Any]:
-    current = images.destination(store, item["b"], item["k"])
-    before, versioned = item["s"]["d"], item["s"]["w"]
-    if current == before:
+    info = images.destination_info(store, item["b"], item["k"])
+    current = images.destination_state(info)
+    if current == item["s"]["d"]:
         return "same", current
-    if current != item["a"]:
+    after = item["a"]
+    if isinstance(after, dict):  # a copy run by AWS: what it wrote is known by when
+        wrote = info is not None and _by(info.last_modified, after["until"])
+    else:
+        wrote = current == after
+    if not wrote:
         raise _changed("The destination object changed since the job: the newer change is kept")
-    if before is not None and not (versioned and before[0]):
+    if images.unprotected(item["s"]):
         raise S3Error(
             GONE,
             400,
@@ -153,6 +164,11 @@ def _decide_copy(store: ObjectStore, item: dict[str, Any]) -> tuple[str, Any]:
             "data is gone",
         )
     return "put", current
+
+
+def _by(modified: datetime, until: str) -> bool:
+    """Written no later than ``until`` (S3 keeps whole seconds of LastModified)."""
+    return modified.replace(microsecond=0) <= clock.parse(until)
 
 
 def put_back(ctx: TaskContext, entry: ManifestEntry, *, item: dict[str, Any]) -> Outcome:

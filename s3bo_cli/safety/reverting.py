@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from s3bo_cli.backends.base import Backend
 from s3bo_cli.config import Settings
 from s3bo_cli.safety import plan as plans
 from s3bo_cli.safety.revert import NotRevertible, Source, local_source
@@ -22,12 +23,16 @@ def revert_job(
     confirmation_required: bool = False,
     dry_run: bool = False,
     check_limit: int = 10_000,
+    backend: Backend | None = None,
 ) -> dict[str, Any]:
-    """Create the job that reverts ``job_id``; with ``dry_run``, say what it would do."""
+    """Create the job that reverts ``job_id``; with ``dry_run``, say what it would do.
+
+    ``backend`` describes a ``--backend aws`` job (is it over, and when did it end).
+    """
     from s3bo_cli.backends.local import LocalBackend
 
     local = LocalBackend(settings)
-    job, source, directory, engine = _source(settings, local, account_id, job_id)
+    job, source, directory, engine = _source(settings, local, account_id, job_id, backend)
     plan = plans.write_plan(source, directory / "reverts")
     try:
         if plan.count == 0:
@@ -62,13 +67,15 @@ def job_manifest(where: tuple[str, str], etag: str, fields: list[str]) -> dict[s
 
 
 def _source(
-    settings: Settings, local: Any, account_id: str, job_id: str
+    settings: Settings, local: Any, account_id: str, job_id: str, backend: Backend | None
 ) -> tuple[dict[str, Any], Source, Path, dict[str, Any]]:
     """The job, its revert source, where its plans go, and the revert's engine settings."""
     if settings.backend == "aws":
         from s3bo_cli.safety.snapshot import source
 
-        return source(settings, account_id, job_id)
+        assert backend is not None, "an AWS job's revert describes the job"
+        params = {"AccountId": account_id, "JobId": job_id}
+        return source(settings, account_id, job_id, lambda: backend.invoke("DescribeJob", params))
     from s3bo_cli.engine.jobstore import JobStore
 
     jobs = JobStore(local.namespace(account_id))
