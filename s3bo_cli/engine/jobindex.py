@@ -39,6 +39,7 @@ VERSION = "1\n"
 #: A marker that disagrees with its record is removed only once this old, so that
 #: a write in progress (marker first, record next) is never undone.
 STALE_SECONDS = 60.0
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
 
 @dataclass(frozen=True)
@@ -96,9 +97,13 @@ class JobIndex:
     # -- writing (the JobStore calls these) -------------------------------------
 
     def add(self, name: str) -> None:
+        """Create the marker, or make an old one new (its age is how long the job has
+        had that status, so a reader never takes it for a stale one)."""
         path = self.root / name
         try:
-            path.touch()
+            os.close(os.open(path, _CREATE, 0o644))
+        except FileExistsError:
+            os.utime(path)
         except FileNotFoundError:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.touch()

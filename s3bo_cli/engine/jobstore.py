@@ -161,8 +161,12 @@ class JobStore:
                 raise RuntimeError(f"job {job_id}: status changed outside engine.lifecycle")
             self.save(record)
 
-    def save(self, record: dict[str, Any]) -> None:
-        """Write a job's record (the caller holds the job's lock), and its index marker."""
+    def save(self, record: dict[str, Any], *, durable: bool = True) -> None:
+        """Write a job's record (the caller holds the job's lock), and its index marker.
+
+        ``durable=False`` skips the fsync, for a status the engine leaves at once
+        (see ``Lifecycle.move``).
+        """
         path = self.ns.job_file(record["job"]["JobId"])
         previous = record.get("engine", {}).get("indexed")
         if previous is None:  # written before the index: the marker is by the file on disk
@@ -171,7 +175,7 @@ class JobStore:
             except (OSError, StateError, KeyError):
                 previous = None
         old = self.index.before_write(record, previous)
-        write_json(path, record)
+        write_json(path, record, fsync=durable)
         self.index.after_write(old)
 
     # -- the index --------------------------------------------------------------

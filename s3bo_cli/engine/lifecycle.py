@@ -120,15 +120,16 @@ class Lifecycle:
         return job_id
 
     @contextmanager
-    def edit(self, job_id: str) -> Iterator[Edit]:
-        """Hold the job's lock and yield its record; on a clean exit write it back,
-        and log and announce the move if the body made one."""
+    def edit(self, job_id: str, *, durable: bool = True) -> Iterator[Edit]:
+        """Hold the job's lock and yield its record; on a clean exit write it back
+        (fsync'd unless not ``durable``), and log and announce the move if the
+        body made one."""
         if not self.jobs.ns.job_file(job_id).exists():
             raise not_found(job_id)
         with self.jobs.lock(job_id):
             edit = Edit(self.jobs.load(job_id), self.now())
             yield edit
-            self.jobs.save(edit.record)
+            self.jobs.save(edit.record, durable=durable)
             if edit.moved:  # in the lock, so that a job's events are in status order
                 self.jobs.event(edit.job, "JobStatusChanged")
         if edit.moved and self.notifier is not None:
@@ -140,17 +141,25 @@ class Lifecycle:
         expected: Iterable[JobStatus],
         *targets: JobStatus,
         change: Callable[[dict[str, Any]], None] | None = None,
+        durable: bool = True,
     ) -> dict[str, Any] | None:
         """If the job is still in ``expected``: apply ``change``, then each target in turn.
 
         Each target is its own locked step (Active, Pausing, Paused are each seen).
         Returns the last record, or None when the job had left ``expected`` (a
         user's cancellation wins over what the engine was about to do).
+
+        Only the last step is fsync'd (and not even that one unless ``durable``):
+        the ones before it are passed through at once, and a power cut that loses
+        them leaves the job where it was, for the worker to do again. A killed
+        process loses nothing either way.
         """
         record = None
         allowed = set(expected)
-        for step, target in enumerate(targets or (None,)):
-            with self.edit(job_id) as edit:
+        steps = targets or (None,)
+        for step, target in enumerate(steps):
+            last = step == len(steps) - 1
+            with self.edit(job_id, durable=durable and last) as edit:
                 if edit.status not in allowed:
                     return record
                 if step == 0 and change is not None:

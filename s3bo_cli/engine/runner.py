@@ -78,8 +78,9 @@ class JobRunner:
         expected: set[JobStatus],
         *targets: JobStatus,
         change: Callable[[dict[str, Any]], None] | None = None,
+        durable: bool = True,
     ) -> dict[str, Any] | None:
-        return self.lifecycle.move(self.job_id, expected, *targets, change=change)
+        return self.lifecycle.move(self.job_id, expected, *targets, change=change, durable=durable)
 
     def _fail_reason(self, code: str, reason: str) -> Callable[[dict[str, Any]], None]:
         def change(record: dict[str, Any]) -> None:
@@ -136,7 +137,9 @@ class JobRunner:
     def prepare(self, record: dict[str, Any]) -> None:
         """Read the manifest into the task list, then Ready or Suspended (or Failed)."""
         targets = [S.PREPARING] if record["job"]["Status"] == S.NEW.value else []
-        if self._move({S.NEW, S.PREPARING}, *targets) is None:
+        # Not fsync'd: Ready, Suspended or Failed follows at once (a power cut that
+        # loses Preparing leaves the job New, and it is prepared again).
+        if self._move({S.NEW, S.PREPARING}, *targets, durable=False) is None:
             return
         try:
             store = self._store(record)

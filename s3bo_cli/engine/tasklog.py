@@ -10,6 +10,7 @@ has a result: no task is reported twice.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -64,18 +65,28 @@ class TaskLog:
     # -- the task list ----------------------------------------------------------
 
     def write_tasks(self, entries: Iterable[ManifestEntry]) -> int:
-        """Write the task list atomically; returns the number of tasks."""
+        """Write the task list atomically; returns the number of tasks.
+
+        A manifest that cannot be read (missing, malformed at its first line) fails
+        before any file is made; one that fails later leaves no temp file behind.
+        """
+        entries = iter(entries)
+        first = next(entries, None)
         tmp = self.tasks_path.with_suffix(".tmp")
         count = 0
-        with tmp.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
-            for entry in entries:
-                version = "-" if entry.version_id is None else "v" + entry.version_id
-                writer.writerow((entry.bucket, entry.key, version))
-                count += 1
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.tasks_path)
+        try:
+            with tmp.open("w", encoding="utf-8", newline="") as fh:
+                writer = csv.writer(fh, lineterminator="\n")
+                for entry in itertools.chain(() if first is None else (first,), entries):
+                    version = "-" if entry.version_id is None else "v" + entry.version_id
+                    writer.writerow((entry.bucket, entry.key, version))
+                    count += 1
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.tasks_path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         return count
 
     def tasks(self) -> Iterator[tuple[int, ManifestEntry]]:

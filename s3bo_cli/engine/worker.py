@@ -16,6 +16,7 @@ import os
 import threading
 import time
 from collections import deque
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -140,6 +141,7 @@ class Worker:
         self.backoff = faults.Backoff()  # jobs waiting out a storage fault
         self._queue: deque[Candidate] = deque()  # the last scan's jobs, not served yet
         self._queued_at = 0.0
+        self._prepare_pool: ThreadPoolExecutor | None = None
 
     # -- finding work -----------------------------------------------------------
 
@@ -331,20 +333,38 @@ class Worker:
         return not self.backoff.waiting(key) and self._current(candidate)
 
     def _prepare_together(self, first: Candidate, together: int) -> bool:
-        """Prepare the queued jobs next in line at once (each under its own lease):
-        preparing is mostly waiting for the disk, so a queue goes through many
-        times faster than one job at a time."""
-        batch = [first]
-        while len(batch) < together and self._queue and self._queue[0].status in PREPARING:
-            candidate = self._queue.popleft()
-            if self._ready(candidate):
-                batch.append(candidate)
-        if len(batch) == 1:
-            return self._step(first)
-        from concurrent.futures import ThreadPoolExecutor
+        """Prepare the queued jobs next in line, ``together`` at a time (each under its
+        own lease): preparing is mostly waiting for the disk, so a queue goes through
+        many times faster than one job at a time. A job is started as soon as one
+        finishes (no waiting for the slowest of a batch); new ones stop being started
+        once the scan is ``scan_interval`` old, so that the next scan sees what else
+        needs the worker."""
+        pool = self._preparers()
+        pending = {pool.submit(self._step, first)}
+        stepped = False
+        while pending:
+            while (
+                len(pending) < together
+                and self._queue
+                and self._queue[0].status in PREPARING
+                and time.monotonic() - self._queued_at < self.settings.scan_interval
+            ):
+                pending.add(pool.submit(self._prepare, self._queue.popleft()))
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            stepped = any([stepped, *(future.result() for future in done)])
+        return stepped
 
-        with ThreadPoolExecutor(len(batch), thread_name_prefix="s3bo-prepare") as pool:
-            return any(list(pool.map(self._step, batch)))
+    def _prepare(self, candidate: Candidate) -> bool:
+        """Step a queued job if it is still what the scan saw (on a preparing thread)."""
+        return self._ready(candidate) and self._step(candidate)
+
+    def _preparers(self) -> ThreadPoolExecutor:
+        """The threads that prepare queued jobs, started once for the worker's life."""
+        if self._prepare_pool is None:
+            self._prepare_pool = ThreadPoolExecutor(
+                PREPARE_AT_ONCE, thread_name_prefix="s3bo-prepare"
+            )
+        return self._prepare_pool
 
     def schedule(self) -> None:
         """Step jobs that need finishing or preparing, then give runnable jobs their
@@ -459,6 +479,9 @@ class Worker:
                 steps += self._serve(burst=burst)
             finally:
                 lock.release()
+                if self._prepare_pool is not None:
+                    self._prepare_pool.shutdown()
+                    self._prepare_pool = None
             # A command that ran while this worker was deciding to leave saw the lock
             # held and started no worker: look once more, now that the lock is free.
             if burst or not self.candidates():

@@ -16,14 +16,19 @@ SCHEMA_VERSION = 1
 TEMP_SUFFIX = ".tmp"
 
 
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write ``data`` so that readers see the old file or the new one, never a mix."""
-    write_json_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+def write_json(path: Path, data: dict[str, Any], *, fsync: bool = True) -> None:
+    """Write ``data`` so that readers see the old file or the new one, never a mix.
+
+    ``fsync=False`` for a file about to be written again at once (a status the
+    engine leaves by itself): a killed process still leaves the old or the new
+    file; only a power cut may bring back the old one.
+    """
+    write_json_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n", fsync=fsync)
 
 
-def write_json_text(path: Path, payload: str) -> None:
+def write_json_text(path: Path, payload: str, *, fsync: bool = True) -> None:
     """Atomically replace ``path`` with ``payload`` (temp file beside it, fsync, rename)."""
-    write_atomic(path, payload.encode("utf-8"))
+    write_atomic(path, payload.encode("utf-8"), fsync=fsync)
 
 
 def write_atomic(

@@ -52,8 +52,11 @@ class JsonlWriter:
 
 def append(path: Path, record: Mapping[str, Any]) -> None:
     """Append one record to ``path`` (its folder created if missing), without an fsync."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    writer = JsonlWriter(path)
+    try:
+        writer = JsonlWriter(path)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer = JsonlWriter(path)
     try:
         writer.append(record)
     finally:

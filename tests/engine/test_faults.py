@@ -177,10 +177,10 @@ def test_a_full_state_directory_mid_job_loses_and_doubles_nothing(
         [False],
     )
 
-    def write(path, payload):
+    def write(path, payload, **kwargs):
         if full[0]:
             raise enospc(str(path))
-        return real_write(path, payload)
+        return real_write(path, payload, **kwargs)
 
     def tagging(ctx, entry):
         calls[0] += 1

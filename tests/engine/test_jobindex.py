@@ -10,6 +10,7 @@ import pytest
 
 from s3bo_cli.engine import jobstore
 from tests.conftest import create_args
+from tests.engine.conftest import statuses
 from tests.engine.test_faults import read_only
 
 NS = ("accounts", "123456789012", "us-east-1")
@@ -108,3 +109,36 @@ def test_the_worker_reads_each_queued_job_a_bounded_number_of_times(
         for job_id in ids:
             assert s3bo("describe-job", "--job-id", job_id).json["Job"]["Status"] == "Failed"
     assert per_job[1] <= per_job[0] + 1, per_job
+
+
+@pytest.fixture
+def synced(monkeypatch):
+    """The names of the files fsync'd (each os.fsync, by its descriptor's path)."""
+    names: list[str] = []
+    real = os.fsync
+
+    def counting(fd):
+        names.append(os.path.basename(os.readlink(f"/proc/self/fd/{fd}")))
+        return real(fd)
+
+    monkeypatch.setattr(os, "fsync", counting)
+    return names
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_a_job_through_preparing_is_fsynced_once(s3bo, state_dir, run_worker, synced):
+    """New, Preparing, Failing, Failed are each written and logged; only the last is
+    made durable (a power cut before it leaves the job to be prepared again)."""
+    [job_id] = make_jobs(s3bo, 1)  # its manifest is missing
+    synced.clear()
+    run_worker()
+    assert statuses(state_dir, job_id) == ["New", "Preparing", "Failing", "Failed"]
+    assert sum(name.startswith(".job.json.") for name in synced) == 1, synced
+
+
+def test_a_manifest_that_cannot_be_read_leaves_no_task_list(s3bo, state_dir, run_worker):
+    [job_id] = make_jobs(s3bo, 1)
+    run_worker()
+    job_dir = state_dir.joinpath(*NS, "jobs", job_id)
+    assert s3bo("describe-job", "--job-id", job_id).json["Job"]["Status"] == "Failed"
+    assert not [p.name for p in job_dir.iterdir() if p.name.startswith("tasks")]
