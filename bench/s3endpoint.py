@@ -44,7 +44,13 @@ class Endpoint:
         self.buckets: set[str] = set()
         self.objects: dict[tuple[str, str], tuple[bytes, str]] = {}
         self.in_flight = 0
-        self.counters = {"requests": 0, "throttled": 0, "tagged": 0, "peak_in_flight": 0}
+        self.counters = {
+            "requests": 0,
+            "throttled": 0,
+            "tagged": 0,
+            "tag_reads": 0,
+            "peak_in_flight": 0,
+        }
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -96,6 +102,7 @@ class Endpoint:
             self.counters["tagged"] += 1
             return response(200)
         if "tagging" in query and method == "GET":  # a before-image's read: no tags yet
+            self.counters["tag_reads"] += 1
             return response(200, EMPTY_TAGGING, headers={"Content-Type": "application/xml"})
         if method == "PUT":
             etag = hashlib.md5(body).hexdigest()

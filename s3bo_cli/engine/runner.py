@@ -28,7 +28,7 @@ from s3bo_cli.engine.manifests.source import ManifestError
 from s3bo_cli.engine.scheduler import Pacer, Share
 from s3bo_cli.engine.settings import EngineSettings
 from s3bo_cli.engine.tasklog import SUCCEEDED, Progress, TaskLog, TaskResult
-from s3bo_cli.engine.taskpool import TaskPool, run_task
+from s3bo_cli.engine.taskpool import Retry, RunOne, TaskPool, run_task
 from s3bo_cli.engine.taskprocs import ProcessTaskPool
 from s3bo_cli.errors import S3Error
 from s3bo_cli.model.manifest import ManifestEntry
@@ -242,15 +242,21 @@ class JobRunner:
             store = self._task_store(record, self.settings)
             slots = self.settings.slots(remote=store.remote, share=self.share)
             task_context = ops.TaskContext(store=store, **context)
-            run_one: Callable[[int, ManifestEntry], TaskResult] = partial(
-                run_task, operation, task_context, hook=hook
-            )
+            run_one: RunOne = partial(run_task, operation, task_context, hook=hook)
             if self._rate is not None:
                 pacer = Pacer(self._rate)
 
-                def run_one(index: int, entry: ManifestEntry) -> TaskResult:
+                def run_one(
+                    index: int, entry: ManifestEntry, *, retry: Retry | None = None
+                ) -> TaskResult:
+                    def paced(failed: TaskResult) -> bool:  # a retry is a request too
+                        if retry is None or not retry(failed):
+                            return False
+                        pacer.wait()
+                        return True
+
                     pacer.wait()
-                    return run_task(operation, task_context, index, entry, hook=hook)
+                    return run_task(operation, task_context, index, entry, hook=hook, retry=paced)
 
             return TaskPool(run_one, slots)
         # Task processes get this job's share of the slots as it stands when they start
@@ -266,7 +272,11 @@ class JobRunner:
             "operation": name,
             "store": {**spec, "in_flight": share.max_in_flight},
             "context": context,
-            "limits": {"concurrency": share.concurrency, "max_in_flight": share.max_in_flight},
+            "limits": {
+                "concurrency": share.concurrency,
+                "max_in_flight": share.max_in_flight,
+                "pools": share.pools,
+            },
             "hook": None if hook is None else hook.spec,
         }
         window = share.slots(remote=self._store(record).remote).ceiling * 2 + 8

@@ -32,6 +32,10 @@ class EngineSettings:
     concurrency: int = WORKER_SETTINGS["concurrency"][3]
     max_in_flight: int = WORKER_SETTINGS["max_in_flight"][3]
     processes: int = 1
+    #: Slot pools dividing ``max_in_flight`` on one endpoint (a job's task processes,
+    #: each with its own): each grows ``1 / pools`` as fast, so that together they
+    #: overshoot a throttle point no more than one pool would.
+    pools: int = 1
     #: Fewer tasks left than this per process: they run in the worker's own process
     #: (starting processes costs more than they would save).
     min_tasks_per_process: int = 500
@@ -65,6 +69,7 @@ class EngineSettings:
             concurrency=max(1, -(-self.concurrency // processes)),
             max_in_flight=max(1, -(-self.max_in_flight // processes)),
             processes=1,
+            pools=processes,
         )
 
     def ceiling(self, *, remote: bool) -> int:
@@ -78,4 +83,6 @@ class EngineSettings:
 
         ceiling = self.ceiling(remote=remote)
         initial = max(1, ceiling // 2) if remote else ceiling
-        return SharedSlots(share or Share(), initial, ceiling=ceiling, adaptive=remote)
+        return SharedSlots(
+            share or Share(), initial, ceiling=ceiling, adaptive=remote, increase=1 / self.pools
+        )

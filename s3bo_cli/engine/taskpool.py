@@ -1,8 +1,11 @@
 """Runs a job's tasks on threads, as many at once as a slot pool allows.
 
 A task the endpoint throttled (503 SlowDown, 429, a broken connection) gives its
-slot back, waits a jittered, growing back-off and runs again: it is reported
-failed only when its attempts run out. Each task yields exactly one result,
+slot back, waits a jittered, growing back-off, takes a slot again (a throttled
+task waiting for one goes before tasks not yet started, so retries do not pile
+up behind new work) and repeats only the request that was throttled: a
+before-image already recorded is not read again. It is reported failed only
+when its attempts run out. Each task yields exactly one result,
 collected by whoever feeds the pool; a task that had not started when the pool
 was stopped yields none, and stays to do.
 """
@@ -14,6 +17,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
 
 from s3bo_cli import logs, ops
 from s3bo_cli.engine import faults
@@ -42,7 +46,17 @@ THROTTLE_CODES = frozenset(
     }
 )
 
-RunOne = Callable[[int, ManifestEntry], TaskResult]
+#: Asked by a task with a failed attempt: True once it may try again (throttled,
+#: attempts left, backed off, a slot taken).
+Retry = Callable[[TaskResult], bool]
+
+
+class RunOne(Protocol):
+    """Runs one task to its result, asking ``retry`` after each failed attempt."""
+
+    def __call__(
+        self, index: int, entry: ManifestEntry, *, retry: Retry | None = None
+    ) -> TaskResult: ...
 
 
 def is_throttled(result: TaskResult) -> bool:
@@ -70,6 +84,7 @@ class TaskPool:
         self._retry = threading.Condition(self._lock)  # a slot freed, for a throttled task
         self._done = threading.Condition(self._lock)  # a result ready
         self._queue: deque[tuple[int, ManifestEntry]] = deque()
+        self._retrying = 0  # throttled tasks waiting for a slot: they go first
         self._results: list[TaskResult] = []
         self._pending = 0  # queued or running, not yet collected
         self._stopping = False
@@ -139,46 +154,75 @@ class TaskPool:
             while True:
                 if self._closed:
                     return None
-                if self._queue and self.slots.try_acquire():
+                if self._queue and not self._retrying and self.slots.try_acquire():
                     return self._queue.popleft()
                 self._work.wait()
 
     def _reacquire(self) -> bool:
         """A slot for a throttled task's next attempt; False if the pool stopped meanwhile."""
         with self._lock:
-            while not self._stopping:
-                if self.slots.try_acquire():
-                    return True
-                self._retry.wait()
+            self._retrying += 1
+            try:
+                while not self._stopping:
+                    if self.slots.try_acquire():
+                        return True
+                    self._retry.wait()
+            finally:
+                self._retrying -= 1
+                self._work.notify()  # new tasks may go now
             self._pending -= 1  # dropped: it stays to do
             self._done.notify_all()
             return False
 
-    def _release(self, latency: float, throttled: bool) -> None:
+    def _release(self, latency: float | None, throttled: bool) -> None:
         self.slots.release(latency, throttled=throttled)
         with self._lock:
-            self._retry.notify()
-            self._work.notify()
+            if self._retrying:
+                self._retry.notify()
+            else:
+                self._work.notify()
 
     def _work_loop(self) -> None:
         while (task := self._take()) is not None:
             index, entry = task
-            attempt = 0
-            while True:
-                start = time.monotonic()
-                result = self.run_one(index, entry)
-                throttled = is_throttled(result)
-                self._release(time.monotonic() - start, throttled)
-                attempt += 1
-                if throttled and attempt < MAX_ATTEMPTS:
-                    time.sleep(backoff(attempt - 1))
-                    if self._reacquire():
-                        continue
-                    break
-                with self._lock:
-                    self._results.append(result)
-                    self._done.notify()
-                break
+            attempt = _Attempts(self)
+            result = self.run_one(index, entry, retry=attempt.again)
+            if attempt.dropped:
+                continue
+            throttled = is_throttled(result)
+            self._release(attempt.latency(throttled), throttled)
+            with self._lock:
+                self._results.append(result)
+                self._done.notify()
+
+
+class _Attempts:
+    """One task's attempts: each gives its slot back, a throttled one retries."""
+
+    def __init__(self, pool: TaskPool) -> None:
+        self.pool = pool
+        self.count = 0
+        self.start = time.monotonic()
+        self.dropped = False
+
+    def latency(self, throttled: bool) -> float | None:
+        """The attempt's time; None for a retry's success, which repeated only part of
+        a task and says nothing of the usual latency."""
+        if self.count and not throttled:
+            return None
+        return time.monotonic() - self.start
+
+    def again(self, result: TaskResult) -> bool:
+        if not is_throttled(result) or self.count + 1 >= MAX_ATTEMPTS:
+            return False
+        self.pool._release(time.monotonic() - self.start, True)
+        self.count += 1
+        time.sleep(backoff(self.count - 1))
+        if not self.pool._reacquire():
+            self.dropped = True
+            return False
+        self.start = time.monotonic()
+        return True
 
 
 def run_task(
@@ -188,8 +232,13 @@ def run_task(
     entry: ManifestEntry,
     *,
     hook: TaskHook | None = None,
+    retry: Retry | None = None,
 ) -> TaskResult:
-    """Run one task; every failure becomes a failed result, never an exception."""
+    """Run one task; every failure becomes a failed result, never an exception.
+
+    After a failed attempt, ``retry`` says whether to try again: the hook's part
+    (the before-image) is done once, then only the operation is repeated.
+    """
 
     def result(status: str, http: int, code: str = "", message: str = "") -> TaskResult:
         return TaskResult(
@@ -198,17 +247,24 @@ def run_task(
 
     if entry.version_id == "":
         return result(FAILED, 400, "InvalidRequest", "Task failed due to missing VersionId")
-    try:
-        if hook is not None:  # records the before-image, then picks the task's function
-            operation = hook(context, index, entry)
-        outcome = operation(context, entry)
-    except S3Error as exc:
-        if (fault := faults.storage_fault(exc)) is not None:  # a store error over a full disk
-            return result(faults.FAULTED, 500, "", fault)
-        return result(FAILED, exc.http_status, exc.code, exc.message)
-    except Exception as exc:  # a bug or an unexpected store failure: report, keep going
-        if (fault := faults.storage_fault(exc)) is not None:  # the engine's disk, not the object
-            return result(faults.FAULTED, 500, "", fault)
-        logs.get().debug("task %s/%s failed unexpectedly", entry.bucket, entry.key, exc_info=True)
-        return result(FAILED, 500, "InternalError", f"{type(exc).__name__}: {exc}")
-    return result(SUCCEEDED, outcome.http_status, "", outcome.message)
+    chosen = None if hook is not None else operation
+    while True:
+        try:
+            if chosen is None:  # records the before-image, then picks the task's function
+                assert hook is not None
+                chosen = hook(context, index, entry)
+            outcome = chosen(context, entry)
+            return result(SUCCEEDED, outcome.http_status, "", outcome.message)
+        except S3Error as exc:
+            if (fault := faults.storage_fault(exc)) is not None:  # a store error over a full disk
+                return result(faults.FAULTED, 500, "", fault)
+            failed = result(FAILED, exc.http_status, exc.code, exc.message)
+        except Exception as exc:  # a bug or an unexpected store failure: report, keep going
+            if (fault := faults.storage_fault(exc)) is not None:  # the engine's disk
+                return result(faults.FAULTED, 500, "", fault)
+            logs.get().debug(
+                "task %s/%s failed unexpectedly", entry.bucket, entry.key, exc_info=True
+            )
+            failed = result(FAILED, 500, "InternalError", f"{type(exc).__name__}: {exc}")
+        if retry is None or not retry(failed):
+            return failed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from s3bo_cli.engine import taskpool
+from s3bo_cli.engine import inflight, taskpool
 from s3bo_cli.engine.inflight import SlotPool
 from s3bo_cli.engine.settings import EngineSettings
 from s3bo_cli.engine.worker import Worker
@@ -46,28 +47,151 @@ def test_successes_open_about_one_slot_per_round_up_to_the_ceiling():
     assert pool.limit == 6  # never past the ceiling
 
 
-def test_a_throttle_shrinks_the_limit_once_per_round_trip():
-    pool = SlotPool(100, ceiling=100)
-    for _ in range(10):
-        pool.try_acquire()
-        pool.release(60.0)  # a round trip this long: later throttles are the same burst
-    before = pool.limit
-    for _ in range(5):
-        pool.try_acquire()
-        pool.release(throttled=True)
-    assert pool.limit == int(before * 0.7)
-    assert pool.throttles == 5
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def rounds(pool: SlotPool, clock: Clock, count: int, latency: float = 0.1) -> None:
+    """``count`` round trips in which every slot's request succeeds."""
+    for _ in range(count):
+        taken = fill(pool)
+        clock.now += latency
+        for _ in range(taken):
+            pool.release(latency)
+
+
+def throttle_round(pool: SlotPool, clock: Clock, throttled: int, latency: float = 0.1) -> None:
+    """A round trip in which ``throttled`` of the slots' requests are throttled (answered
+    at once) and the rest succeed."""
+    taken = fill(pool)
+    clock.now += 0.001
+    for _ in range(throttled):
+        pool.release(0.001, throttled=True)
+    clock.now += latency
+    for _ in range(taken - throttled):
+        pool.release(latency)
+
+
+def test_a_throttle_shrinks_the_limit_by_the_factor_once_per_burst():
+    clock = Clock()
+    pool = SlotPool(100, ceiling=100, clock=clock)
+    rounds(pool, clock, 1)
+    before = pool._limit
+    throttle_round(pool, clock, 3)  # sent together: one burst, one signal
+    assert pool.limit == int(before * inflight.THROTTLE_DECREASE)
+    assert pool.throttles == 3
+    once = pool._limit
+    throttle_round(pool, clock, 1)  # sent after the decrease: a new signal
+    assert pool.limit == int(once * inflight.THROTTLE_DECREASE)
+
+
+def test_far_more_throttles_than_successes_bring_the_limit_down_to_what_succeeded():
+    clock = Clock()
+    pool = SlotPool(64, ceiling=128, clock=clock)
+    throttle_round(pool, clock, 56)  # the endpoint takes 8 of the 64 at once
+    assert pool.limit == int(64 * inflight.THROTTLE_DECREASE)  # no round trip known yet
+    throttle_round(pool, clock, pool.limit - 8)
+    assert pool.limit == 8
+
+
+def test_a_few_throttles_among_many_successes_shrink_by_the_factor_only():
+    clock = Clock()
+    pool = SlotPool(20, ceiling=128, clock=clock)
+    rounds(pool, clock, 3)
+    before = pool._limit
+    throttle_round(pool, clock, 1)
+    assert pool.limit == int(before * inflight.THROTTLE_DECREASE)
+
+
+def test_growing_back_slows_just_under_the_last_throttle_point():
+    clock = Clock()
+    pool = SlotPool(40, ceiling=1000, clock=clock)
+    rounds(pool, clock, 1)
+    point = pool._limit
+    throttle_round(pool, clock, 1)
+    assert pool.limit < point * (1 - inflight.SETTLE_MARGIN) + 1
+    rounds(pool, clock, 10)  # a plain one-slot-a-round increase would be past 41 by now
+    assert point * (1 - inflight.SETTLE_MARGIN) <= pool.limit < point
+    rounds(pool, clock, 60)  # never throttled again: it passes the point and forgets it
+    assert pool.limit > point * (1 + inflight.SETTLE_MARGIN)
+    assert pool._throttle_point is None
+    grown = pool._limit
+    rounds(pool, clock, 5)
+    assert pool._limit == pytest.approx(grown + 5, abs=0.5)  # one slot a round again
+
+
+def test_pools_dividing_an_endpoint_grow_together_as_one_would():
+    clock = Clock()
+    one = SlotPool(10, ceiling=1000, clock=clock)
+    halves = [SlotPool(5, ceiling=1000, increase=0.5, clock=clock) for _ in range(2)]
+    for _ in range(20):
+        rounds(one, clock, 1)
+        for pool in halves:
+            rounds(pool, clock, 1)
+    assert one._limit == pytest.approx(30, abs=1)
+    assert sum(pool._limit for pool in halves) == pytest.approx(one._limit, abs=1)
+
+
+def test_a_jobs_task_processes_each_grow_by_their_share():
+    settings = EngineSettings(max_in_flight=256).share(4)
+    slots = settings.slots(remote=True)
+    assert (slots.ceiling, slots.increase) == (64, 0.25)
+    assert EngineSettings(max_in_flight=256).slots(remote=True).increase == 1
+
+
+def against_throttling_endpoint(pools: list[SlotPool], clock: Clock, above: int, count: int):
+    """``count`` round trips against an endpoint that takes ``above`` requests at once,
+    from whichever pool, and throttles the rest (answered at once); the total limit
+    after each round."""
+    totals = []
+    for _ in range(count):
+        sent = [fill(pool) for pool in pools]
+        order = sorted(
+            ((i, pool) for pool, taken in zip(pools, sent, strict=True) for i in range(taken)),
+            key=lambda request: request[0],
+        )  # the pools' requests interleaved, as they arrive
+        taken_by = {id(pool): 0 for pool in pools}
+        for _, pool in order[:above]:
+            taken_by[id(pool)] += 1
+        clock.now += 0.001
+        for _, pool in order[above:]:
+            pool.release(0.001, throttled=True)
+        clock.now += 0.1
+        for pool in pools:
+            for _ in range(taken_by[id(pool)]):
+                pool.release(0.1)
+        totals.append(sum(pool._limit for pool in pools))
+    return totals
+
+
+@pytest.mark.parametrize("processes", [1, 2, 4])
+def test_the_limit_settles_just_under_the_throttle_point(processes):
+    clock = Clock()
+    pools = [
+        SlotPool(128 // processes, ceiling=256, increase=1 / processes, clock=clock)
+        for _ in range(processes)
+    ]
+    totals = against_throttling_endpoint(pools, clock, above=32, count=300)
+    assert totals[5] < 40  # from 128 down to about what the endpoint takes, at once
+    settled = totals[50:]
+    assert sum(settled) / len(settled) >= 0.85 * 32  # not far below the point ...
+    assert max(settled) < 32 * 1.2  # ... nor far above it
+    throttled_rounds = sum(1 for a, b in itertools.pairwise(settled) if b < a)
+    assert throttled_rounds <= len(settled) // 8  # mostly just under it
 
 
 def test_latency_far_above_the_lowest_seen_shrinks_the_limit():
-    pool = SlotPool(50, ceiling=100)
-    for _ in range(20):
-        pool.try_acquire()
-        pool.release(0.01)
+    clock = Clock()
+    pool = SlotPool(50, ceiling=100, clock=clock)
+    rounds(pool, clock, 1, latency=0.01)
     grown = pool.limit
-    for _ in range(200):
-        pool.try_acquire()
-        pool.release(1.0)  # a hundred times slower: the endpoint is struggling
+    rounds(pool, clock, 10, latency=1.0)  # a hundred times slower: the endpoint is struggling
     assert pool.limit < grown
 
 
@@ -82,11 +206,13 @@ def test_a_fixed_pool_never_adapts():
 
 
 def test_the_limit_stays_between_floor_and_ceiling():
-    pool = SlotPool(1000, ceiling=10, floor=2)
+    clock = Clock()
+    pool = SlotPool(1000, ceiling=10, floor=2, clock=clock)
     assert pool.limit == 10
     for _ in range(50):
-        pool.release(throttled=True)
-        pool._last_decrease = 0.0  # every throttle its own round trip
+        clock.now += 1  # every throttle its own burst
+        pool.try_acquire()
+        pool.release(0.1, throttled=True)
     assert pool.limit == 2
 
 
@@ -98,6 +224,7 @@ class Endpoints:
 
     def __init__(self) -> None:
         self.started: list[subprocess.Popen] = []
+        self.counters: list[dict[str, int]] = []  # of each endpoint stopped, in order
 
     def __call__(self, throttle_above: int) -> str:
         proc = subprocess.Popen(
@@ -111,8 +238,8 @@ class Endpoints:
     def stop_all(self) -> None:
         for proc in self.started:
             proc.terminate()
-            proc.wait(timeout=30)
-            proc.stdout.close()
+            out, _ = proc.communicate(timeout=30)
+            self.counters.append(json.loads(out.strip().splitlines()[-1]))
         self.started.clear()
 
 
@@ -153,6 +280,23 @@ def test_throttled_tasks_are_retried_not_failed(s3bo, state_dir, endpoint, monke
     assert job["ProgressSummary"]["NumberOfTasksSucceeded"] == 150
     assert job["ProgressSummary"]["NumberOfTasksFailed"] == 0
     assert sorted(r["index"] for r in results(state_dir, job_id)) == list(range(150))
+
+
+def test_a_throttled_task_repeats_only_its_throttled_request(
+    s3bo, state_dir, endpoint, monkeypatch
+):
+    monkeypatch.setattr(taskpool, "BACKOFF_BASE", 0.001)
+    monkeypatch.setattr(taskpool, "MAX_ATTEMPTS", 100)
+    url = endpoint(throttle_above=2)
+    job_id = tag_job(s3bo, url, 60)  # with before-images (a read of the tags, and a HEAD)
+    Worker(state_dir, settings=EngineSettings(max_in_flight=32)).run(burst=True)
+    job = s3bo("describe-job", "--job-id", job_id).json["Job"]
+    assert job["ProgressSummary"]["NumberOfTasksSucceeded"] == 60
+    endpoint.stop_all()
+    (counters,) = endpoint.counters
+    assert counters["throttled"] > 0
+    assert counters["tagged"] == 60
+    assert counters["tag_reads"] == 60  # each before-image read once, retries or not
 
 
 def test_a_task_throttled_until_its_attempts_run_out_fails_with_slowdown(
