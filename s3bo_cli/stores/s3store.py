@@ -52,6 +52,22 @@ _GRANT_ARGS = {
 _GRANTEE_FIELDS = {"CanonicalUser": "ID", "Group": "URI", "AmazonCustomerByEmail": "EmailAddress"}
 _GRANTEE_HEADER = {"CanonicalUser": "id", "Group": "uri", "AmazonCustomerByEmail": "emailAddress"}
 _RESTORE_EXPIRY = re.compile(r'expiry-date="([^"]+)"')
+#: The per-object calls a task makes, by S3 operation name: what the engine's store
+#: sends directly (stores.s3direct) on an endpoint given by URL.
+_METHODS = {
+    "HeadObject": "head_object",
+    "GetObjectTagging": "get_object_tagging",
+    "PutObjectTagging": "put_object_tagging",
+    "DeleteObjectTagging": "delete_object_tagging",
+    "GetObjectAcl": "get_object_acl",
+    "PutObjectAcl": "put_object_acl",
+    "GetObjectRetention": "get_object_retention",
+    "PutObjectRetention": "put_object_retention",
+    "GetObjectLegalHold": "get_object_legal_hold",
+    "PutObjectLegalHold": "put_object_legal_hold",
+    "RestoreObject": "restore_object",
+    "DeleteObject": "delete_object",
+}
 
 
 @contextlib.contextmanager
@@ -150,6 +166,17 @@ class S3Store:
                 )
             )
         self.client = session.client("s3", endpoint_url=endpoint_url, config=config)
+        self._direct = None
+        if in_flight is not None and endpoint_url:
+            from s3bo_cli.stores.s3direct import DirectS3
+
+            self._direct = DirectS3(self.client, session.get_credentials(), size=in_flight)
+
+    def _call(self, name: str, **params: Any) -> dict[str, Any]:
+        """A per-object call: sent directly where the store can, else through boto3."""
+        if self._direct is not None:
+            return self._direct.call(name, **params)
+        return getattr(self.client, _METHODS[name])(**params)
 
     # -- buckets --------------------------------------------------------------------
 
@@ -272,8 +299,12 @@ class S3Store:
         check_key(key)
         try:
             with _s3_errors(bucket, version_id):
-                response = self.client.head_object(
-                    Bucket=bucket, Key=key, ChecksumMode="ENABLED", **_version(version_id)
+                response = self._call(
+                    "HeadObject",
+                    Bucket=bucket,
+                    Key=key,
+                    ChecksumMode="ENABLED",
+                    **_version(version_id),
                 )
         except S3Error as exc:
             if exc.http_status == 404:
@@ -358,8 +389,8 @@ class S3Store:
         self, bucket: str, key: str, version_id: str | None = None
     ) -> dict[str, str]:
         with _s3_errors(version_id=version_id):
-            response = self.client.get_object_tagging(
-                Bucket=bucket, Key=key, **_version(version_id)
+            response = self._call(
+                "GetObjectTagging", Bucket=bucket, Key=key, **_version(version_id)
             )
         return {tag["Key"]: tag["Value"] for tag in response.get("TagSet", [])}
 
@@ -368,17 +399,21 @@ class S3Store:
     ) -> None:
         tag_set = [{"Key": k, "Value": v} for k, v in check_tags(tags).items()]
         with _s3_errors(version_id=version_id):
-            self.client.put_object_tagging(
-                Bucket=bucket, Key=key, Tagging={"TagSet": tag_set}, **_version(version_id)
+            self._call(
+                "PutObjectTagging",
+                Bucket=bucket,
+                Key=key,
+                Tagging={"TagSet": tag_set},
+                **_version(version_id),
             )
 
     def delete_object_tagging(self, bucket: str, key: str, version_id: str | None = None) -> None:
         with _s3_errors(version_id=version_id):
-            self.client.delete_object_tagging(Bucket=bucket, Key=key, **_version(version_id))
+            self._call("DeleteObjectTagging", Bucket=bucket, Key=key, **_version(version_id))
 
     def get_object_acl(self, bucket: str, key: str, version_id: str | None = None) -> Acl:
         with _s3_errors(version_id=version_id):
-            response = self.client.get_object_acl(Bucket=bucket, Key=key, **_version(version_id))
+            response = self._call("GetObjectAcl", Bucket=bucket, Key=key, **_version(version_id))
         grants = []
         for grant in response.get("Grants", []):
             grantee = grant["Grantee"]
@@ -413,15 +448,15 @@ class S3Store:
                 ],
             }
         with _s3_errors(version_id=version_id):
-            self.client.put_object_acl(**params)
+            self._call("PutObjectAcl", **params)
 
     def get_object_retention(
         self, bucket: str, key: str, version_id: str | None = None
     ) -> Retention | None:
         try:
             with _s3_errors(version_id=version_id):
-                response = self.client.get_object_retention(
-                    Bucket=bucket, Key=key, **_version(version_id)
+                response = self._call(
+                    "GetObjectRetention", Bucket=bucket, Key=key, **_version(version_id)
                 )
         except S3Error as exc:
             if exc.code == "NoSuchObjectLockConfiguration":
@@ -451,13 +486,13 @@ class S3Store:
         if bypass_governance:
             params["BypassGovernanceRetention"] = True
         with _s3_errors(version_id=version_id):
-            self.client.put_object_retention(**params, **_version(version_id))
+            self._call("PutObjectRetention", **params, **_version(version_id))
 
     def get_object_legal_hold(self, bucket: str, key: str, version_id: str | None = None) -> bool:
         try:
             with _s3_errors(version_id=version_id):
-                response = self.client.get_object_legal_hold(
-                    Bucket=bucket, Key=key, **_version(version_id)
+                response = self._call(
+                    "GetObjectLegalHold", Bucket=bucket, Key=key, **_version(version_id)
                 )
         except S3Error as exc:
             if exc.code == "NoSuchObjectLockConfiguration":
@@ -469,7 +504,8 @@ class S3Store:
         self, bucket: str, key: str, on: bool, *, version_id: str | None = None
     ) -> None:
         with _s3_errors(version_id=version_id):
-            self.client.put_object_legal_hold(
+            self._call(
+                "PutObjectLegalHold",
                 Bucket=bucket,
                 Key=key,
                 LegalHold={"Status": "ON" if on else "OFF"},
@@ -500,8 +536,12 @@ class S3Store:
         if days is not None:
             request["Days"] = days
         with _s3_errors(version_id=version_id):
-            response = self.client.restore_object(
-                Bucket=bucket, Key=key, RestoreRequest=request, **_version(version_id)
+            response = self._call(
+                "RestoreObject",
+                Bucket=bucket,
+                Key=key,
+                RestoreRequest=request,
+                **_version(version_id),
             )
         return int(response["ResponseMetadata"]["HTTPStatusCode"])
 
@@ -517,7 +557,7 @@ class S3Store:
         if bypass_governance:
             params["BypassGovernanceRetention"] = True
         with _s3_errors(version_id=version_id):
-            response = self.client.delete_object(**params)
+            response = self._call("DeleteObject", **params)
         return response.get("VersionId")
 
 

@@ -19,11 +19,21 @@ def s3store(moto_endpoint: str) -> ObjectStore:
     return S3Store(endpoint_url=moto_endpoint, region="us-east-1")
 
 
-@pytest.fixture(params=["dir", "s3"])
+@pytest.fixture(scope="session")
+def s3store_direct(moto_endpoint: str) -> ObjectStore:
+    """The engine's S3Store: its per-object calls bypass boto3 (stores.s3direct)."""
+    from s3bo_cli.stores.s3store import S3Store
+
+    return S3Store(endpoint_url=moto_endpoint, region="us-east-1", in_flight=8)
+
+
+@pytest.fixture(params=["dir", "s3", "s3-direct"])
 def store(request: pytest.FixtureRequest, tmp_path) -> ObjectStore:
-    """The same behavioural tests run against both stores."""
+    """The same behavioural tests run against both stores (and the engine's S3Store)."""
     if request.param == "dir":
         return DirStore(tmp_path / "buckets")
+    if request.param == "s3-direct":
+        return request.getfixturevalue("s3store_direct")
     return request.getfixturevalue("s3store")
 
 
