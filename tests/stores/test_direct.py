@@ -1,0 +1,253 @@
+"""The engine's direct S3 path: its signatures, its HTTP client and its parsing.
+
+What the calls do is checked by the behaviour tests, which run on the engine's
+S3Store too (the ``s3-direct`` store); here are the parts beneath them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import threading
+from collections.abc import Callable, Iterator
+
+import pytest
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from botocore.parsers import DEFAULT_TIMESTAMP_PARSER
+
+from s3bo_cli.errors import S3Error
+from s3bo_cli.stores.s3direct import parse_timestamp
+from s3bo_cli.stores.s3http import HttpError, HttpPool
+from s3bo_cli.stores.sigv4 import S3Signer
+
+NOW = dt.datetime(2026, 11, 30, 21, 5, 7)
+
+
+class _Frozen:
+    def __init__(self, creds: Credentials) -> None:
+        self.creds = creds
+
+    def get_frozen_credentials(self) -> Credentials:
+        return self.creds
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "headers", "body"),
+    [
+        ("PUT", "http://127.0.0.1:9000/data/k?tagging", {"Content-MD5": "abc=="}, b"<Tagging/>"),
+        (
+            "HEAD",
+            "http://minio.lan/data/a%20b/%C3%A9%2B%3Fx",
+            {"x-amz-checksum-mode": "ENABLED"},
+            b"",
+        ),
+        ("GET", "https://s3.example.com:8443/data/k?versionId=v%2B1&tagging", {}, b""),
+        (
+            "PUT",
+            "http://127.0.0.1:9000/data/k?retention&versionId=3",
+            {"x-amz-bypass-governance-retention": "true", "User-Agent": "s3bo/1  x"},
+            b"<Retention/>",
+        ),
+    ],
+)
+@pytest.mark.parametrize("token", [None, "session-token"])
+def test_signature_is_botocores(monkeypatch, method, url, headers, body, token) -> None:
+    from urllib.parse import urlsplit
+
+    from botocore.auth import _host_from_url
+
+    creds = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", token)
+    monkeypatch.setattr("botocore.auth.get_current_datetime", lambda: NOW)
+    theirs = AWSRequest(method, url, {"Host": _host_from_url(url), **headers}, body)
+    S3SigV4Auth(creds, "s3", "eu-west-1").add_auth(theirs)
+
+    ours = {"Host": _host_from_url(url), **headers}
+    parts = urlsplit(url)
+    stamp = NOW.replace(tzinfo=dt.timezone.utc).timestamp()
+    S3Signer(_Frozen(creds), "eu-west-1").sign(
+        method, parts.path, parts.query, ours, body, now=stamp
+    )
+    assert ours["Authorization"] == theirs.headers["Authorization"]
+    assert ours["X-Amz-Content-SHA256"] == theirs.headers["X-Amz-Content-SHA256"]
+    assert ours.get("X-Amz-Security-Token") == theirs.headers.get("X-Amz-Security-Token")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Mon, 30 Nov 2026 20:57:19 GMT",
+        "Tue, 1 Dec 2026 01:02:03 GMT",
+        "2026-12-03T20:59:55Z",
+        "2026-12-03T20:59:55.123Z",
+        "2026-12-03T20:59:55",
+    ],
+)
+def test_timestamps_parse_as_botocore_parses_them(value: str) -> None:
+    ours, theirs = parse_timestamp(value), DEFAULT_TIMESTAMP_PARSER(value)
+    assert (ours, repr(ours.tzinfo)) == (theirs, repr(theirs.tzinfo))
+
+
+# -- the HTTP client, against a scripted server ------------------------------------------
+
+
+class Server:
+    """A loopback server that answers each request with the next scripted reply."""
+
+    def __init__(self, replies: list[bytes | Callable[[socket.socket], None]]) -> None:
+        self.replies = list(replies)
+        self.connections = 0
+        self.requests: list[bytes] = []
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while self.replies:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            with conn:
+                reader = conn.makefile("rb")
+                while self.replies:
+                    head = b""
+                    while not head.endswith(b"\r\n\r\n"):
+                        line = reader.readline()
+                        if not line:
+                            break
+                        head += line
+                    if not head:
+                        break
+                    length = 0
+                    for line in head.split(b"\r\n"):
+                        if line.lower().startswith(b"content-length:"):
+                            length = int(line.split(b":")[1])
+                    self.requests.append(head + reader.read(length))
+                    reply = self.replies.pop(0)
+                    if callable(reply):
+                        reply(conn)
+                        break
+                    conn.sendall(reply)
+                    if b"Connection: close" in reply:
+                        break
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture
+def server() -> Iterator[Callable[..., Server]]:
+    started: list[Server] = []
+
+    def start(*replies: bytes | Callable[[socket.socket], None]) -> Server:
+        started.append(Server(list(replies)))
+        return started[-1]
+
+    yield start
+    for s in started:
+        s.close()
+
+
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nx-amz-version-id: v1\r\n\r\nhi"
+
+
+def test_keeps_the_connection_alive(server) -> None:
+    srv = server(OK, OK, OK)
+    pool = HttpPool(srv.url)
+    bodies = [pool.request("GET", f"/b/k{i}", {"Host": "x"}).body for i in range(3)]
+    assert bodies == [b"hi"] * 3
+    assert srv.connections == 1
+    assert srv.requests[0].startswith(b"GET /b/k0 HTTP/1.1\r\nHost: x\r\n")
+
+
+def test_reads_chunked_bodies_and_repeated_headers(server) -> None:
+    chunked = (
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\nx-a: 2\r\n\r\n"
+        b"3\r\nabc\r\n4;ext=1\r\ndefg\r\n0\r\nTrailer: t\r\n\r\n"
+    )
+    srv = server(chunked, OK)
+    pool = HttpPool(srv.url)
+    response = pool.request("GET", "/b/k", {})
+    assert (response.status, response.body, response.headers["X-A"]) == (200, b"abcdefg", "1, 2")
+    assert pool.request("GET", "/b/k", {}).body == b"hi"  # the chunked body was read whole
+    assert srv.connections == 1
+
+
+def test_head_has_no_body_and_close_ends_the_connection(server) -> None:
+    head = b"HTTP/1.1 404 Not Found\r\nContent-Length: 120\r\n\r\n"
+    closing = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    srv = server(head, closing, OK)
+    pool = HttpPool(srv.url)
+    assert pool.request("HEAD", "/b/k", {}).status == 404
+    assert pool.request("PUT", "/b/k?tagging", {}, b"<x/>").status == 200
+    assert pool.request("GET", "/b/k", {}).body == b"hi"
+    assert srv.connections == 2
+    assert b"Content-Length: 4\r\n" in srv.requests[1]
+
+
+def test_an_idle_connection_the_server_closed_is_replaced(server) -> None:
+    def hang_up(conn: socket.socket) -> None:
+        conn.shutdown(socket.SHUT_RDWR)  # as a server does with an idle keep-alive
+
+    srv = server(OK, hang_up, OK)
+    pool = HttpPool(srv.url)
+    assert pool.request("GET", "/b/1", {}).body == b"hi"
+    assert pool.request("GET", "/b/2", {}).body == b"hi"  # sent again, on a new connection
+    assert srv.connections == 2
+
+
+def test_a_new_connection_that_fails_is_an_error(server) -> None:
+    def hang_up(conn: socket.socket) -> None:
+        conn.shutdown(socket.SHUT_RDWR)
+
+    srv = server(hang_up, OK)
+    with pytest.raises(HttpError):
+        HttpPool(srv.url).request("GET", "/b/k", {})
+
+
+def test_garbage_is_an_error(server) -> None:
+    srv = server(b"SSH-2.0-OpenSSH\r\n\r\n")
+    with pytest.raises(HttpError, match="not an HTTP response"):
+        HttpPool(srv.url).request("GET", "/b/k", {})
+
+
+def test_unreachable_endpoint_is_service_unavailable_for_the_engine(monkeypatch) -> None:
+    from s3bo_cli.stores.s3store import S3Store
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "a")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "b")
+    with socket.create_server(("127.0.0.1", 0)) as sock:
+        port = sock.getsockname()[1]
+    store = S3Store(endpoint_url=f"http://127.0.0.1:{port}", region="us-east-1", in_flight=2)
+    with pytest.raises(S3Error) as caught:
+        store.put_object_tagging("data", "k", {"a": "b"})
+    assert (caught.value.code, caught.value.http_status) == ("ServiceUnavailable", 503)
+
+
+def test_the_engine_store_sends_per_object_calls_itself(moto_endpoint: str) -> None:
+    from s3bo_cli.stores.s3store import S3Store
+
+    store = S3Store(endpoint_url=moto_endpoint, region="us-east-1", in_flight=2)
+    store.create_bucket("direct-path")
+    store.put_object("direct-path", "k", b"x")
+    sent: list[str] = []
+    pool = store._direct._pool  # type: ignore[union-attr]
+    original = pool.request
+
+    def recording(method: str, target: str, *args, **kwargs):
+        sent.append(f"{method} {target}")
+        return original(method, target, *args, **kwargs)
+
+    pool.request = recording  # type: ignore[method-assign]
+    store.put_object_tagging("direct-path", "k", {"a": "b"})
+    assert store.get_object_tagging("direct-path", "k") == {"a": "b"}
+    assert store.head_object("direct-path", "k").size == 1
+    assert sent == [
+        "PUT /direct-path/k?tagging",
+        "GET /direct-path/k?tagging",
+        "HEAD /direct-path/k",
+    ]
