@@ -19,11 +19,13 @@ import base64
 import hashlib
 import os
 import ssl
+import threading
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import botocore
+import botocore.session
 from botocore import parsers, serialize
 from botocore.auth import _host_from_url
 from botocore.awsrequest import prepare_request_dict
@@ -42,13 +44,12 @@ class DirectS3:
     """Calls by operation name (``HeadObject``, ``PutObjectTagging`` …) with boto3's
     parameters and boto3's parsed response."""
 
-    def __init__(self, client: Any, credentials: Any, *, size: int) -> None:
-        meta = client.meta
-        self._model = meta.service_model
-        self._endpoint = meta.endpoint_url
-        self._region = meta.region_name
+    def __init__(self, endpoint: str, region: str, credentials: Any, *, size: int) -> None:
+        self._model = _service_model()
+        self._endpoint = endpoint
+        self._region = region
         self._user_agent = f"s3bo/{__version__} botocore/{botocore.__version__}"
-        self._signer = S3Signer(credentials, self._region) if credentials is not None else None
+        self._signer = S3Signer(credentials, region) if credentials is not None else None
         self._host = _host_from_url(self._endpoint)
         self._serializer = serialize.create_serializer("rest-xml", include_validation=False)
         self._parser = parsers.RestXMLParser(timestamp_parser=parse_timestamp)
@@ -89,6 +90,19 @@ class DirectS3:
 
     def close(self) -> None:
         self._pool.close()
+
+
+_MODEL: list[Any] = []
+_MODEL_LOCK = threading.Lock()
+
+
+def _service_model() -> Any:
+    """S3's service model, read once per process from botocore's data, and kept apart
+    from boto3 clients' (whose handlers rewrite its request URIs for endpoint rules)."""
+    with _MODEL_LOCK:
+        if not _MODEL:
+            _MODEL.append(botocore.session.Session().get_service_model("s3"))
+        return _MODEL[0]
 
 
 _MONTHS = {

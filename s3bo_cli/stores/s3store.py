@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -68,6 +69,9 @@ _METHODS = {
     "RestoreObject": "restore_object",
     "DeleteObject": "delete_object",
 }
+
+
+_CLIENT_LOCK = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -147,30 +151,47 @@ class S3Store:
         profile: str | None = None,
         in_flight: int | None = None,
     ) -> None:
-        import boto3
-        from botocore.config import Config
-
         if settings is not None:
             endpoint_url = endpoint_url or settings.s3_endpoint_url
             region = region or settings.region
             profile = profile or settings.profile
+        import boto3
+
         session = boto3.session.Session(profile_name=profile, region_name=region or "us-east-1")
-        self.region = session.region_name
-        config = Config(s3={"addressing_style": "path"}, retries={"mode": "standard"})
-        if in_flight is not None:
-            config = config.merge(
-                Config(
-                    max_pool_connections=max(1, in_flight),
-                    retries={"mode": "standard", "total_max_attempts": 1},
-                    parameter_validation=False,
-                )
-            )
-        self.client = session.client("s3", endpoint_url=endpoint_url, config=config)
+        self.region: str = session.region_name
+        self._endpoint_url = endpoint_url
+        self._in_flight = in_flight
+        self._session = session
+        self._client: Any = None
+        # Resolved now, as a client made now would: the session keeps them for the client.
+        credentials = session.get_credentials()
         self._direct = None
         if in_flight is not None and endpoint_url:
             from s3bo_cli.stores.s3direct import DirectS3
 
-            self._direct = DirectS3(self.client, session.get_credentials(), size=in_flight)
+            self._direct = DirectS3(endpoint_url, self.region, credentials, size=in_flight)
+
+    @property
+    def client(self) -> Any:
+        """The boto3 client, made on first use (an engine's task store may never need it)."""
+        if self._client is None:
+            from botocore.config import Config
+
+            config = Config(s3={"addressing_style": "path"}, retries={"mode": "standard"})
+            if self._in_flight is not None:
+                config = config.merge(
+                    Config(
+                        max_pool_connections=max(1, self._in_flight),
+                        retries={"mode": "standard", "total_max_attempts": 1},
+                        parameter_validation=False,
+                    )
+                )
+            with _CLIENT_LOCK:
+                if self._client is None:
+                    self._client = self._session.client(
+                        "s3", endpoint_url=self._endpoint_url, config=config
+                    )
+        return self._client
 
     def _call(self, name: str, **params: Any) -> dict[str, Any]:
         """A per-object call: sent directly where the store can, else through boto3."""
