@@ -14,7 +14,7 @@ import itertools
 import json
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -155,7 +155,7 @@ class ResultWriter:
         self._log = JsonlWriter(path)
 
     def append(self, result: TaskResult) -> None:
-        self._log.append(asdict(result))
+        self._log.append(vars(result))  # its fields, flat: asdict's deep copy costs 10x
 
     def close(self) -> None:
         self._log.close()
