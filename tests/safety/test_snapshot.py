@@ -164,6 +164,10 @@ def test_a_copy_into_a_bucket_without_versioning_says_what_cannot_be_put_back(
     ended = clock.parse(job["TerminationDate"]).replace(microsecond=0) + timedelta(seconds=1)
     time.sleep(max(0.0, (ended - clock.now()).total_seconds()) + 0.05)
     stand_in.store.put_object(dest, "c", b"a newer change")
+    forecast = aws("revert", job_id, "--account-id", ACCOUNT, "--dry-run").json
+    assert forecast["WouldPutBack"] == 1
+    assert forecast["WouldRefuse"] == {"PreviousDataNotKept": 1, "ObjectChangedSinceJob": 1}
+    assert "previous data is gone" in forecast["Refusals"][0]["Reason"]
 
     reverted = aws("revert", job_id, "--account-id", ACCOUNT)
     assert reverted.exit_code == 0, reverted
