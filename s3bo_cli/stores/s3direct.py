@@ -20,6 +20,7 @@ import hashlib
 import os
 import ssl
 import threading
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,16 +29,33 @@ import botocore
 import botocore.session
 from botocore import parsers, serialize
 from botocore.auth import _host_from_url
-from botocore.awsrequest import prepare_request_dict
 from botocore.exceptions import ClientError, NoCredentialsError
 from botocore.httpsession import get_cert_path
 from botocore.parsers import ResponseParserError
+from botocore.utils import percent_encode_sequence
 from dateutil.tz import tzutc
 
 from s3bo_cli import __version__
 from s3bo_cli.errors import S3Error
 from s3bo_cli.stores.s3http import HttpError, HttpPool
 from s3bo_cli.stores.sigv4 import S3Signer
+
+#: Payload bodies kept per operation (a job sends one; a tag merge, one per object).
+_BODIES = 64
+
+
+@dataclass
+class _Operation:
+    """An operation's model and what its calls share."""
+
+    model: Any
+    #: The input member serialized as the XML body (``Tagging`` …), if any.
+    payload: str | None
+    #: Whether the call must carry Content-MD5.
+    checksum: bool
+    #: (lower-case, model) spellings of the response headers the model names.
+    header_names: tuple[tuple[str, str], ...]
+    bodies: dict[str, bytes] = field(default_factory=dict)
 
 
 class DirectS3:
@@ -46,47 +64,86 @@ class DirectS3:
 
     def __init__(self, endpoint: str, region: str, credentials: Any, *, size: int) -> None:
         self._model = _service_model()
-        self._endpoint = endpoint
         self._region = region
         self._user_agent = f"s3bo/{__version__} botocore/{botocore.__version__}"
         self._signer = S3Signer(credentials, region) if credentials is not None else None
-        self._host = _host_from_url(self._endpoint)
+        self._host = _host_from_url(endpoint)
+        self._base_path = urlsplit(endpoint).path.rstrip("/")
         self._serializer = serialize.create_serializer("rest-xml", include_validation=False)
         self._parser = parsers.RestXMLParser(timestamp_parser=parse_timestamp)
-        self._pool = HttpPool(self._endpoint, size=size, ssl_context=_ssl_context(self._endpoint))
-        self._operations: dict[str, Any] = {}
+        self._pool = HttpPool(endpoint, size=size, ssl_context=_ssl_context(endpoint))
+        self._operations: dict[str, _Operation] = {}
 
     def call(self, name: str, **params: Any) -> dict[str, Any]:
         """One S3 call: its parsed response, or botocore's ``ClientError``."""
-        operation = self._operations.get(name)
-        if operation is None:
-            operation = self._operations[name] = self._model.operation_model(name)
-        request = self._serializer.serialize_to_request(params, operation)
-        prepare_request_dict(request, self._endpoint, user_agent=self._user_agent)
+        operation = self._operations.get(name) or self._operation(name)
+        body = None
+        if operation.payload is not None and params.get(operation.payload) is not None:
+            body = self._body(operation, params.pop(operation.payload))
+        request = self._serializer.serialize_to_request(params, operation.model)
+        if body is None:
+            body = request["body"]
         headers = request["headers"]
+        headers["User-Agent"] = self._user_agent
         headers["Host"] = self._host
-        body = request["body"]
-        if operation.http_checksum_required or operation.http_checksum.get(
-            "requestChecksumRequired"
-        ):
+        if operation.checksum:
             headers["Content-MD5"] = base64.b64encode(hashlib.md5(body).digest()).decode()
+        path, _, query = (self._base_path + request["url_path"]).partition("?")
+        if request["query_string"]:
+            extra = percent_encode_sequence(request["query_string"])
+            query = f"{query}&{extra}" if query else extra
         if self._signer is None:
             raise NoCredentialsError()
-        parts = urlsplit(request["url"])
-        self._signer.sign(request["method"], parts.path, parts.query, headers, body)
-        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        self._signer.sign(request["method"], path, query, headers, body)
+        target = f"{path}?{query}" if query else path
         try:
             response = self._pool.request(request["method"], target, headers, body)
         except HttpError as exc:
             raise S3Error("ServiceUnavailable", 503, str(exc)) from None
-        raw = {"status_code": response.status, "headers": response.headers, "body": response.body}
+        found = response.headers
+        for lower, named in operation.header_names:
+            if lower in found:  # the parser asks by the model's spelling
+                found[named] = found[lower]
+        raw = {"status_code": response.status, "headers": found, "body": response.body}
         try:
-            parsed: dict[str, Any] = self._parser.parse(raw, operation.output_shape)
+            parsed: dict[str, Any] = self._parser.parse(raw, operation.model.output_shape)
         except ResponseParserError as exc:
             raise S3Error("InternalError", 500, f"{name}: unreadable response: {exc}") from None
         if response.status >= 300:
             raise ClientError(parsed, name)
         return parsed
+
+    def _operation(self, name: str) -> _Operation:
+        model = self._model.operation_model(name)
+        payload = model.input_shape.serialization.get("payload")
+        if payload is not None and model.input_shape.members[payload].type_name != "structure":
+            payload = None  # a streamed body: nothing to keep
+        output = model.output_shape
+        header_names = tuple(
+            (member.serialization["name"].lower(), member.serialization["name"])
+            for member in (output.members.values() if output is not None else ())
+            if member.serialization.get("location") == "header"
+            and member.serialization["name"] != member.serialization["name"].lower()
+        )
+        checksum = bool(
+            model.http_checksum_required or model.http_checksum.get("requestChecksumRequired")
+        )
+        operation = _Operation(model, payload, checksum, header_names)
+        self._operations[name] = operation
+        return operation
+
+    def _body(self, operation: _Operation, value: Any) -> bytes:
+        """The XML body of a payload (a tag set, an ACL, a retention …), serialized once:
+        a job sends the same one with every task."""
+        key = repr(value)
+        body = operation.bodies.get(key)
+        if body is None:
+            params = {"Bucket": "b", "Key": "k", operation.payload: value}
+            body = self._serializer.serialize_to_request(params, operation.model)["body"]
+            if len(operation.bodies) >= _BODIES:
+                operation.bodies.clear()
+            operation.bodies[key] = body
+        return body
 
     def close(self) -> None:
         self._pool.close()

@@ -18,7 +18,7 @@ import socket
 import ssl
 import threading
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 #: botocore's defaults for connecting and for waiting on a response.
@@ -31,25 +31,12 @@ class HttpError(OSError):
     """The request could not be sent or its response read (not an HTTP error status)."""
 
 
-class Headers(dict[str, str]):
-    """Response headers by lower-case name, looked up in any case (as botocore's parser
-    does); a repeated header's values are joined by ", "."""
-
-    def __getitem__(self, name: str) -> str:
-        return super().__getitem__(name.lower())
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and super().__contains__(name.lower())
-
-    def get(self, name: str, default: Any = None) -> Any:
-        return super().get(name.lower(), default)
-
-
 @dataclass(frozen=True)
 class Response:
     status: int
     reason: str
-    headers: Headers
+    #: By lower-case name; a repeated header's values joined by ", ".
+    headers: dict[str, str]
     body: bytes
 
 
@@ -172,8 +159,8 @@ def _read_response(file: BinaryIO, method: str) -> tuple[Response, bool]:
     return Response(status, reason, headers, body), keep
 
 
-def _read_headers(file: BinaryIO) -> Headers:
-    headers = Headers()
+def _read_headers(file: BinaryIO) -> dict[str, str]:
+    headers: dict[str, str] = {}
     while True:
         line = file.readline(_MAX_LINE + 1)
         if line in (b"\r\n", b"\n"):
@@ -184,8 +171,8 @@ def _read_headers(file: BinaryIO) -> Headers:
         if not sep:
             raise ValueError(f"malformed header line: {line[:80]!r}")
         name, value = name.strip().lower(), value.strip()
-        old = dict.get(headers, name)
-        dict.__setitem__(headers, name, value if old is None else f"{old}, {value}")
+        old = headers.get(name)
+        headers[name] = value if old is None else f"{old}, {value}"
 
 
 def _read_chunked(file: BinaryIO) -> bytes:

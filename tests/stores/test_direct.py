@@ -172,7 +172,7 @@ def test_reads_chunked_bodies_and_repeated_headers(server) -> None:
     srv = server(chunked, OK)
     pool = HttpPool(srv.url)
     response = pool.request("GET", "/b/k", {})
-    assert (response.status, response.body, response.headers["X-A"]) == (200, b"abcdefg", "1, 2")
+    assert (response.status, response.body, response.headers["x-a"]) == (200, b"abcdefg", "1, 2")
     assert pool.request("GET", "/b/k", {}).body == b"hi"  # the chunked body was read whole
     assert srv.connections == 1
 
