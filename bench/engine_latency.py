@@ -193,6 +193,11 @@ def main() -> None:
         f"{throttled['failed']} tasks failed"
     )
     print(f"ratio throttled/unthrottled:    {throttled['rate'] / plain['rate']:.2f}")
+    bound = min(ceiling, plain["rate"])  # where the CPUs, not the throttle, are the limit
+    print(
+        f"ratio throttled/min(ceiling, unthrottled): {throttled['rate'] / bound:.2f} "
+        f"(how close the engine comes to what it could do under this throttle)"
+    )
     print(
         f"ratio throttled/ceiling:        {share:.2f} ({verdict} the target of "
         f">= {1 - THROTTLE_TOLERANCE:.1f} with no task failed)"

@@ -6,6 +6,8 @@ import itertools
 import json
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,9 @@ import pytest
 from s3bo_cli.engine import inflight, taskpool
 from s3bo_cli.engine.inflight import SlotPool
 from s3bo_cli.engine.settings import EngineSettings
+from s3bo_cli.engine.tasklog import TaskResult
 from s3bo_cli.engine.worker import Worker
+from s3bo_cli.model.manifest import ManifestEntry
 from tests.engine.conftest import job_args, put_manifest
 
 ENDPOINT = Path(__file__).resolve().parents[2] / "bench" / "s3endpoint.py"
@@ -214,6 +218,38 @@ def test_the_limit_stays_between_floor_and_ceiling():
         pool.try_acquire()
         pool.release(0.1, throttled=True)
     assert pool.limit == 2
+
+
+def test_a_throttled_task_takes_a_freed_slot_before_tasks_not_yet_started(monkeypatch):
+    slots = SlotPool(2, adaptive=False)
+    started: list[int] = []
+    first_done = threading.Event()
+
+    def run_one(index, entry, *, retry=None):
+        started.append(index)
+        if index == 1:
+            assert first_done.wait(10)  # holds its slot until the retry waits for one
+        if index == 0:
+            failed = TaskResult(index, "b", "k", None, "failed", 503, "SlowDown")
+            assert retry is not None and retry(failed)  # retried once a slot is free
+            started.append(-1)  # task 0 again
+        return TaskResult(index, "b", "k", None, "succeeded", 200)
+
+    # While task 0 backs off, its slot is taken elsewhere: every slot is in use.
+    monkeypatch.setattr(taskpool, "backoff", lambda attempt: slots.try_acquire() and 0.0)
+    done = []
+    with taskpool.TaskPool(run_one, slots) as pool:
+        for index in range(4):
+            pool.submit(index, ManifestEntry("b", f"k{index}"))
+        deadline = time.monotonic() + 10
+        while pool._retrying == 0 and time.monotonic() < deadline:
+            time.sleep(0.001)
+        first_done.set()  # task 1 ends: its slot goes to task 0's retry, not to task 2
+        while len(done) < 4 and time.monotonic() < deadline:
+            done += pool.collect(1.0)
+    assert sorted(r.index for r in done) == [0, 1, 2, 3]
+    assert sorted(started[:2]) == [0, 1]
+    assert started[2:] == [-1, 2, 3]
 
 
 # -- throttling over real HTTP ---------------------------------------------------------
