@@ -9,9 +9,11 @@ the job's operation, a tag merge, or a revert's put-back of that object.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from s3bo_cli import ops
 from s3bo_cli.errors import S3Error
@@ -122,6 +124,12 @@ class TaskHook:
             return operation
         if self.kind == "d":
             return self._copy(ctx, index, entry, operation)
+        if (
+            self.kind == "t"
+            and self.plan is None
+            and getattr(ctx.store, "observes_tag_writes", False)
+        ):
+            return self._observed(index, entry, operation)
         try:
             image = before_image(ctx.store, self.kind or "", index, entry)
         except S3Error as exc:
@@ -130,6 +138,27 @@ class TaskHook:
             raise
         self.journal.append(image)
         return operation
+
+    def _observed(
+        self, index: int, entry: ManifestEntry, operation: ops.Operation
+    ) -> ops.Operation:
+        """The task's tag write records the before-image itself, under the object's lock:
+        no read of its own, and the ETag of a hand-dropped file is saved with the change."""
+        journal = self.journal
+        assert journal is not None
+        key, version = entry.decoded_key, entry.version_id or None
+
+        def before(etag: str, version_id: str | None, tags: dict[str, str]) -> None:
+            stamp = images.fingerprint(etag, version_id)
+            journal.append(
+                {"i": index, "b": entry.bucket, "k": key, "v": version, "f": stamp, "s": tags}
+            )
+
+        def run(ctx: ops.TaskContext, entry: ManifestEntry) -> ops.Outcome:
+            store = cast(ObjectStore, _ObservedTagWrites(ctx.store, before))
+            return operation(replace(ctx, store=store), entry)
+
+        return run
 
     def _copy(
         self, ctx: ops.TaskContext, index: int, entry: ManifestEntry, operation: ops.Operation
@@ -151,6 +180,27 @@ class TaskHook:
     def close(self) -> None:
         if self.journal is not None:
             self.journal.close()
+
+
+class _ObservedTagWrites:
+    """A store whose tag writes tell ``before`` what they replace; all else as the store."""
+
+    def __init__(self, store: Any, before: Callable[[str, str | None, dict[str, str]], None]):
+        self._store = store
+        self._before = before
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def put_object_tagging(
+        self, bucket: str, key: str, tags: Mapping[str, str], *, version_id: str | None = None
+    ) -> None:
+        self._store.put_object_tagging(
+            bucket, key, tags, version_id=version_id, before=self._before
+        )
+
+    def delete_object_tagging(self, bucket: str, key: str, version_id: str | None = None) -> None:
+        self._store.delete_object_tagging(bucket, key, version_id, before=self._before)
 
 
 def task_hook(job_dir: Path, record: dict[str, Any], operation: ops.Operation) -> TaskHook | None:

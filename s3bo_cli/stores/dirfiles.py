@@ -126,15 +126,21 @@ class BucketFiles:
             False,
         )
 
-    def ensure_etag(self, key: str, target: Target) -> None:
-        """Compute a missing ETag (a hand-dropped file) and remember it when possible."""
+    def fill_etag(self, key: str, target: Target) -> bool:
+        """Compute a missing ETag into ``target``'s record (not saved); whether it was missing."""
         if target.record.get("etag"):
-            return
+            return False
         digest = hashlib.md5(usedforsecurity=False)
         with open_data(target.data_path, key) as fh:
             while chunk := fh.read(CHUNK):
                 digest.update(chunk)
         target.record["etag"] = digest.hexdigest()
+        return True
+
+    def ensure_etag(self, key: str, target: Target) -> None:
+        """Compute a missing ETag (a hand-dropped file) and remember it when possible."""
+        if not self.fill_etag(key, target):
+            return
         with contextlib.suppress(OSError, S3Error), self.paths.lock(key):
             if target.current:
                 fresh = self.current(key, self.paths.key(key), locked=True)

@@ -77,6 +77,12 @@ _EXISTING_BUCKET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
 RESTORE_DELAY_ENV = "S3BO_RESTORE_DELAY_SECONDS"
 
 
+#: Told an object's ETag, version id and tags under the object's lock, just before a
+#: tag write replaces them: a before-image costs no read of its own, and is taken
+#: (write-ahead) before the change is saved. Raising leaves the object unchanged.
+TagsObserver = Callable[[str, "str | None", dict[str, str]], None]
+
+
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -87,6 +93,8 @@ class DirStore:
     #: Requests go to a local disk: a few in flight overlap fsyncs; more only queue.
     remote = False
     encrypts_in_place = True
+    #: Tag writes take a ``before`` observer (see :data:`TagsObserver`).
+    observes_tag_writes = True
 
     def __init__(
         self,
@@ -442,12 +450,17 @@ class DirStore:
         key: str,
         version_id: str | None,
         change: Callable[[dict[str, Any]], None],
+        before: TagsObserver | None = None,
     ) -> None:
         """Read-modify-write one version's record under the object's lock."""
         files = self._files(bucket)
         key_segments(key)
         with files.paths.lock(key):
             target = files.find(key, version_id, locked=True)
+            if before is not None:
+                files.fill_etag(key, target)  # a hand-dropped file's: saved with the change
+                record = target.record
+                before(record["etag"], record.get("version_id"), dict(record.get("tags") or {}))
             change(target.record)
             files.save(target)
 
@@ -462,14 +475,27 @@ class DirStore:
 
     @access_checked
     def put_object_tagging(
-        self, bucket: str, key: str, tags: Mapping[str, str], *, version_id: str | None = None
+        self,
+        bucket: str,
+        key: str,
+        tags: Mapping[str, str],
+        *,
+        version_id: str | None = None,
+        before: TagsObserver | None = None,
     ) -> None:
         new_tags = check_tags(tags)
-        self._update(bucket, key, version_id, lambda record: record.update(tags=new_tags))
+        self._update(bucket, key, version_id, lambda record: record.update(tags=new_tags), before)
 
     @access_checked
-    def delete_object_tagging(self, bucket: str, key: str, version_id: str | None = None) -> None:
-        self._update(bucket, key, version_id, lambda record: record.update(tags={}))
+    def delete_object_tagging(
+        self,
+        bucket: str,
+        key: str,
+        version_id: str | None = None,
+        *,
+        before: TagsObserver | None = None,
+    ) -> None:
+        self._update(bucket, key, version_id, lambda record: record.update(tags={}), before)
 
     @access_checked
     def get_object_acl(self, bucket: str, key: str, version_id: str | None = None) -> Acl:

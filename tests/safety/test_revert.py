@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 from s3bo_cli import clock
@@ -151,3 +152,23 @@ def test_copy_revert_restores_destinations(both):
     assert undone.row("old").outcome == ("failed", "400", "PreviousDataNotKept")
     assert undone.row("new").outcome == ("succeeded", "200", "")
     assert [o.key for o in both.store.list_objects(plain)] == ["old"]
+
+
+def test_hand_dropped_files_are_tagged_and_reverted(dirstore, state_dir):
+    """On the DirStore the tag write records the before-image itself, with the file's ETag."""
+    bucket = dirstore.bucket("dropped")
+    for key in ("x", "y/z"):
+        path = state_dir / "buckets" / bucket / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(key.encode())  # no record: the ETag is computed on first use
+    job = dirstore.run(TAGS, [(bucket, "x"), (bucket, "y/z")])
+    assert {row.outcome for row in job.rows} == {("succeeded", "200", "")}
+    etags = {key: dirstore.store.head_object(bucket, key).etag for key in ("x", "y/z")}
+    assert etags == {key: hashlib.md5(key.encode()).hexdigest() for key in ("x", "y/z")}
+
+    undone = revert(dirstore, job.job["JobId"])
+    assert {row.outcome for row in undone.rows} == {("succeeded", "200", "")}
+    assert {k: dirstore.store.get_object_tagging(bucket, k) for k in ("x", "y/z")} == {
+        "x": {},
+        "y/z": {},
+    }

@@ -389,3 +389,37 @@ def test_a_copy_job_copies_folder_markers(s3bo, run_worker, state_dir: Path) -> 
     job = s3bo("describe-job", "--job-id", job_id).json["Job"]
     assert job["ProgressSummary"]["NumberOfTasksSucceeded"] == 2, job
     assert [o.key for o in store.list_objects("dest")] == ["photos/", "photos/a.jpg"]
+
+
+def test_a_tag_write_tells_its_observer_what_it_replaces_before_saving(
+    ds: DirStore, root: Path
+) -> None:
+    """Before-images ride on the tag write: the old ETag, version and tags, under the lock."""
+    (root / "data/dropped").write_bytes(b"by hand")  # no record, no ETag yet
+    seen: list[tuple[str, str | None, dict[str, str]]] = []
+    record = root / "data/.s3bo/meta/dropped"
+
+    def before(etag: str, version_id: str | None, tags: dict[str, str]) -> None:
+        assert not record.exists()  # told before the change is saved
+        seen.append((etag, version_id, tags))
+
+    ds.put_object_tagging("data", "dropped", {"a": "1"}, before=before)
+    etag = hashlib.md5(b"by hand").hexdigest()
+    assert seen == [(etag, None, {})]
+    assert json.loads(record.read_text())["etag"] == etag  # saved with the change
+    assert ds.head_object("data", "dropped").etag == etag
+
+    ds.delete_object_tagging("data", "dropped", before=lambda *old: seen.append(old))
+    assert seen[-1] == (etag, None, {"a": "1"})
+    assert ds.get_object_tagging("data", "dropped") == {}
+
+
+def test_an_observer_that_fails_leaves_the_object_unchanged(ds: DirStore) -> None:
+    ds.put_object("data", "k", b"v", tags={"keep": "me"})
+
+    def refuse(*old: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        ds.put_object_tagging("data", "k", {"new": "1"}, before=refuse)
+    assert ds.get_object_tagging("data", "k") == {"keep": "me"}
