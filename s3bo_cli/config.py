@@ -50,7 +50,7 @@ CONFIG_KEYS = (
 )
 #: The worker's integer settings: (environment variable, lowest, highest, default).
 WORKER_SETTINGS: dict[str, tuple[str, int, int, int]] = {
-    "max_in_flight": ("S3BO_MAX_IN_FLIGHT", 1, 4096, 256),
+    "max_in_flight": ("S3BO_MAX_IN_FLIGHT", 1, 4096, 512),
     "concurrency": ("S3BO_CONCURRENCY", 1, 256, 8),
     "worker_processes": ("S3BO_WORKER_PROCESSES", 1, 64, os.cpu_count() or 1),
     "max_active_jobs": ("S3BO_MAX_ACTIVE_JOBS", 1, 64, 4),

@@ -24,9 +24,9 @@ class WorkerBusyError(S3boError):
 @click.option(
     "--max-in-flight",
     type=click.IntRange(1, 4096),
-    help="Most task requests in flight on S3 endpoints; the worker starts at half and "
+    help="Most task requests in flight on S3 endpoints; the worker starts there and "
     "adapts to latency and throttling [env: S3BO_MAX_IN_FLIGHT; config: max_in_flight; "
-    "default: 256].",
+    "default: 512].",
 )
 @click.option(
     "--concurrency",

@@ -381,3 +381,12 @@ def test_missing_credentials_fail_a_task_at_once_as_access_denied(endpoint, monk
     with pytest.raises(S3Error) as caught:
         store.put_object_tagging("data", "k", {"a": "b"})
     assert (caught.value.code, caught.value.http_status) == ("AccessDenied", 403)
+
+
+def test_remote_slots_start_high_and_local_ones_stay_fixed():
+    """On an S3 endpoint the limit starts at its ceiling (throttling brings it down);
+    on a local store it is the fixed concurrency."""
+    settings = EngineSettings(max_in_flight=300, concurrency=6)
+    remote, local = settings.slots(remote=True), settings.slots(remote=False)
+    assert (remote.limit, remote.ceiling, remote.adaptive) == (300, 300, True)
+    assert (local.limit, local.ceiling, local.adaptive) == (6, 6, False)

@@ -24,7 +24,7 @@ def test_status_shows_the_defaults_a_new_worker_would_use(s3bo, state_dir):
     assert run.stdout.startswith(f"worker not running for {state_dir}\n")
     cpus = str(os.cpu_count() or 1)
     assert shown(run) == {
-        "max_in_flight": "256",
+        "max_in_flight": "512",
         "concurrency": "8",
         "worker_processes": cpus,
         "max_active_jobs": "4",
