@@ -44,7 +44,8 @@ def resume_job(lifecycle: Lifecycle, job_id: str) -> dict[str, Any]:
         if not record["engine"].get("user_paused"):
             raise JobStatusException(f"Job {job_id} was not paused by a user (s3bo pause)")
         record["engine"]["user_paused"] = False
-        return {"JobId": job_id, "Status": job["Status"]}
+    lifecycle.jobs.wake_worker()
+    return {"JobId": job_id, "Status": job["Status"]}
 
 
 def is_held(record: dict[str, Any]) -> bool:

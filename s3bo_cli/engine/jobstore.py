@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from s3bo_cli import clock
-from s3bo_cli.engine import events
+from s3bo_cli.engine import events, wakeup
 from s3bo_cli.engine.jobindex import JobIndex, Marker, marker_name
 from s3bo_cli.errors import (
     IdempotencyException,
@@ -109,7 +109,8 @@ class JobStore:
             if fresh:  # the namespace's first job: its index is complete from the start
                 self.index.mark_complete()
             self.event(job, "JobCreated")
-            return job_id, True
+        self.wake_worker()
+        return job_id, True
 
     # -- reading ----------------------------------------------------------------
 
@@ -216,6 +217,10 @@ class JobStore:
             now=clock.now_iso(),
         )
         events.append(self.events_file, event)
+
+    def wake_worker(self) -> None:
+        """A job has new work for the worker: have a running one schedule now."""
+        wakeup.ring(self.ns.state_dir)
 
     def lock(self, job_id: str) -> FileMutex:
         """The job's lock, for callers that read and write several files of one job."""

@@ -221,6 +221,7 @@ class JobService:
     def update_job_priority(self, params: dict[str, Any]) -> dict[str, Any]:
         with self.store.update(params["JobId"]) as record:
             record["job"]["Priority"] = params["Priority"]
+        self.store.wake_worker()  # it may take slots from a running job, or give them
         return {"JobId": params["JobId"], "Priority": params["Priority"]}
 
     def update_job_status(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -248,6 +249,8 @@ class JobService:
             edit.move(target)
             if reason is not None:
                 edit.job["StatusUpdateReason"] = reason
+        if target is JobStatus.READY:
+            self.store.wake_worker()
         result = {"JobId": job_id, "Status": target.value}
         if reason is not None:
             result["StatusUpdateReason"] = reason

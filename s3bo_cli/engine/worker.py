@@ -16,6 +16,7 @@ import os
 import threading
 import time
 from collections import deque
+from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ from s3bo_cli.engine.scheduler import Demand, Share, allocate, wanted
 from s3bo_cli.engine.settings import EngineSettings
 from s3bo_cli.engine.sweep import sweep
 from s3bo_cli.engine.taskstore import store_opener
+from s3bo_cli.engine.wakeup import Doorbell
 from s3bo_cli.errors import S3boError, StateError
 from s3bo_cli.model.statuses import TERMINAL, JobStatus
 from s3bo_cli.state.files import write_atomic, write_json_text
@@ -91,7 +93,7 @@ class Candidate:
         if self.status in FINISHING:
             return (0, 0, self.created)
         if self.status in PREPARING or self.status is S.SUSPENDED:
-            return (1, 0, self.created)
+            return (1, -self.priority, self.created)  # a more important job is ready sooner
         return (2, -self.priority, self.created)
 
 
@@ -136,7 +138,14 @@ class Worker:
         self._last_scan = 0.0
         self._running: dict[tuple[Namespace, str], _Run] = {}
         self._schedule_lock = threading.RLock()
-        self._runner_ended = threading.Event()
+        #: Set when the scheduler should look again now: a running job ended, or more
+        #: important queued jobs wait to be prepared.
+        self._wake = threading.Event()
+        self._doorbell: Doorbell | None = None  # rung by commands (engine/wakeup.py)
+        #: Queued jobs prepared in the background while jobs run, most important first.
+        self._backlog: deque[Candidate] = deque()
+        self._backlog_thread: threading.Thread | None = None
+        self._stopping = threading.Event()
         self._ended: dict[Path, int] = {}  # job file -> mtime, for jobs that have ended
         self.backoff = faults.Backoff()  # jobs waiting out a storage fault
         self._queue: deque[Candidate] = deque()  # the last scan's jobs, not served yet
@@ -145,7 +154,7 @@ class Worker:
 
     # -- finding work -----------------------------------------------------------
 
-    def candidates(self) -> list[Candidate]:
+    def candidates(self, statuses: Iterable[JobStatus] = SCANNED) -> list[Candidate]:
         """The jobs that need the worker now, most urgent first.
 
         From each namespace's job index (engine/jobindex.py): the markers of the
@@ -157,7 +166,7 @@ class Worker:
         found: list[Candidate] = []
         for ns in namespaces(self.state_dir):
             jobs = JobStore(ns)
-            markers = jobs.listing(SCANNED)
+            markers = jobs.listing(statuses)
             if markers is None:  # no index, and none can be built: read the job files
                 found += self._scan_files(ns, jobs)
                 continue
@@ -241,11 +250,11 @@ class Worker:
         )
 
     def _should_yield(self) -> str | None:
-        """At a running job's checkpoint: look at the other jobs, if it is time to (the
-        job's share says whether it must stop)."""
+        """At a running job's checkpoint: look at the other jobs, if it is time to and
+        no other thread is at it (the job's share says whether it must stop)."""
         if time.monotonic() - self._last_scan >= self.settings.scan_interval:
             try:
-                self.schedule()
+                self.schedule(wait=False)
             except Exception:  # the other jobs' trouble must not fail this one
                 logs.get().warning("scheduling failed; retried later", exc_info=True)
         return None
@@ -320,12 +329,24 @@ class Worker:
         return False
 
     def _run_together(self) -> None:
-        """Run the runnable jobs the scheduler picks, together, until none runs."""
-        self.schedule()
-        while self._running:
-            self._runner_ended.wait(timeout=max(0.01, self.settings.scan_interval))
-            self._runner_ended.clear()
+        """Run the runnable jobs the scheduler picks, together, until none runs.
+
+        The scheduler looks again every ``scan_interval``, and at once when a job ends
+        or a command rings the doorbell (a new job, a confirmation, a priority change),
+        which is looked at every ``poll_interval``: one ``stat``, no job read.
+        """
+        tick = max(0.01, min(self.settings.poll_interval, self.settings.scan_interval))
+        try:
             self.schedule()
+            while self._running:
+                woke = self._wake.wait(timeout=tick)
+                self._wake.clear()
+                rung = self._doorbell is not None and self._doorbell.rung()
+                due = time.monotonic() - self._last_scan >= self.settings.scan_interval
+                if woke or rung or due:
+                    self.schedule()
+        finally:
+            self._stop_backlog()
 
     def _ready(self, candidate: Candidate) -> bool:
         """Not backing off, and still what the scan saw."""
@@ -340,7 +361,7 @@ class Worker:
         once the scan is ``scan_interval`` old, so that the next scan sees what else
         needs the worker."""
         pool = self._preparers()
-        pending = {pool.submit(self._step, first)}
+        pending = {pool.submit(self._step, first, quick=True)}
         stepped = False
         while pending:
             while (
@@ -355,8 +376,9 @@ class Worker:
         return stepped
 
     def _prepare(self, candidate: Candidate) -> bool:
-        """Step a queued job if it is still what the scan saw (on a preparing thread)."""
-        return self._ready(candidate) and self._step(candidate)
+        """Prepare a queued job if it is still what the scan saw (never run its tasks
+        here: if it was prepared meanwhile, the scheduler starts it)."""
+        return self._ready(candidate) and self._step(candidate, quick=True)
 
     def _preparers(self) -> ThreadPoolExecutor:
         """The threads that prepare queued jobs, started once for the worker's life."""
@@ -366,47 +388,105 @@ class Worker:
             )
         return self._prepare_pool
 
-    def schedule(self) -> None:
-        """Step jobs that need finishing or preparing, then give runnable jobs their
-        shares: start those that get one, resize the running ones, withdraw the rest."""
-        with self._schedule_lock:
-            self._last_scan = time.monotonic()
-            for ended in [k for k, run in self._running.items() if not run.thread.is_alive()]:
-                del self._running[ended]
-            for candidate in self.candidates():
-                if (
-                    candidate.status not in RUNNABLE
-                    and candidate.key not in self._running
-                    and self._ready(candidate)
-                ):
-                    self._step(candidate, quick=True)
-            waiting = [
-                self._refreshed(c)
-                for c in self.candidates()
-                if c.status in RUNNABLE and c.key not in self._running and self._ready(c)
-            ]
-            waiting = [c for c in waiting if c.status in RUNNABLE]
-            running = [self._refreshed(run.candidate) for run in self._running.values()]
-            demands = [
-                Demand(c.key, c.priority, c.created, wanted(c.remaining, self._ceiling(c)))
-                for c in [*running, *waiting]
-            ]
-            plan = allocate(demands, max_active=self.settings.max_active_jobs)
-            for key, run in self._running.items():
-                if key in plan:
-                    run.share.fraction = plan[key]
-                else:
-                    run.share.withdrawn = True  # it goes Pausing, Paused at its next checkpoint
-            for candidate in waiting:
-                if candidate.key in plan:
-                    self._start(candidate, Share(plan[candidate.key]))
-                elif candidate.status is S.ACTIVE:
-                    try:
-                        self._pause_stale(candidate)
-                    except OSError as exc:
-                        if faults.storage_fault(exc) is None:
-                            raise
-                        logs.get().debug("pausing job %s: %s", candidate.job_id, exc)
+    def schedule(self, *, wait: bool = True) -> None:
+        """Step jobs that need finishing; prepare queued jobs; then give runnable jobs
+        their shares: start those that get one, resize the running ones, withdraw the
+        rest. With ``wait=False`` (a running job's checkpoint), skip it when another
+        thread is scheduling.
+
+        Queued jobs do not hold up the running ones: only one more important than a
+        running job is prepared here (it would take slots now; the running job it
+        pre-empts loses nothing by waiting for it); the others are prepared in the
+        background, taking at most ``INLINE_SHARE`` of the time (see
+        :meth:`_prepare_backlog`).
+        """
+        if not self._schedule_lock.acquire(blocking=wait):
+            return
+        try:
+            self._schedule()
+        finally:
+            self._schedule_lock.release()
+
+    def _schedule(self) -> None:
+        self._last_scan = time.monotonic()
+        for ended in [k for k, run in self._running.items() if not run.thread.is_alive()]:
+            del self._running[ended]
+        queued: list[Candidate] = []
+        for candidate in self.candidates():
+            if candidate.status in RUNNABLE or candidate.key in self._running:
+                continue
+            if candidate.status in PREPARING:
+                queued.append(candidate)
+            elif self._ready(candidate):
+                self._step(candidate, quick=True)
+        self._prepare_queued(queued)
+        waiting = [
+            self._refreshed(c)
+            for c in self.candidates(RUNNABLE)
+            if c.key not in self._running and self._ready(c)
+        ]
+        waiting = [c for c in waiting if c.status in RUNNABLE]
+        running = [self._refreshed(run.candidate) for run in self._running.values()]
+        demands = [
+            Demand(c.key, c.priority, c.created, wanted(c.remaining, self._ceiling(c)))
+            for c in [*running, *waiting]
+        ]
+        plan = allocate(demands, max_active=self.settings.max_active_jobs)
+        for key, run in self._running.items():
+            if key in plan:
+                run.share.fraction = plan[key]
+            else:
+                run.share.withdrawn = True  # it goes Pausing, Paused at its next checkpoint
+        for candidate in waiting:
+            if candidate.key in plan:
+                self._start(candidate, Share(plan[candidate.key]))
+            elif candidate.status is S.ACTIVE:
+                try:
+                    self._pause_stale(candidate)
+                except OSError as exc:
+                    if faults.storage_fault(exc) is None:
+                        raise
+                    logs.get().debug("pausing job %s: %s", candidate.job_id, exc)
+
+    def _prepare_queued(self, queued: list[Candidate]) -> None:
+        """Prepare now the most important queued job if it outranks every running job;
+        hand the rest, most important first, to the background preparer."""
+        floor = min((run.candidate.priority for run in self._running.values()), default=None)
+        if queued and (floor is None or queued[0].priority > floor):
+            self._prepare(queued.pop(0))
+            if queued and (floor is None or queued[0].priority > floor):
+                self._wake.set()  # the next one at once, after the shares are given
+        self._backlog = deque(queued)
+        if queued and (self._backlog_thread is None or not self._backlog_thread.is_alive()):
+            self._stopping.clear()
+            self._backlog_thread = threading.Thread(
+                target=self._prepare_backlog, name="s3bo-backlog", daemon=True
+            )
+            self._backlog_thread.start()
+
+    def _prepare_backlog(self) -> None:
+        """Prepare queued jobs one at a time while jobs run, resting between them so
+        that preparing takes at most ``INLINE_SHARE`` of the time."""
+        rest = (1 - INLINE_SHARE) / INLINE_SHARE
+        while not self._stopping.is_set():
+            try:
+                candidate = self._backlog.popleft()
+            except IndexError:
+                return
+            start = time.monotonic()
+            try:
+                self._prepare(candidate)
+            except Exception:  # _step ends a broken job; nothing may stop this thread
+                logs.get().warning("preparing job %s failed", candidate.job_id, exc_info=True)
+            self._stopping.wait((time.monotonic() - start) * rest)
+
+    def _stop_backlog(self) -> None:
+        """No job runs any more: the serving loop prepares the queue at full speed."""
+        self._backlog = deque()
+        self._stopping.set()
+        if self._backlog_thread is not None:
+            self._backlog_thread.join()
+            self._backlog_thread = None
 
     def _ceiling(self, candidate: Candidate) -> int:
         return self.settings.ceiling(remote=candidate.remote)
@@ -423,7 +503,7 @@ class Worker:
             try:
                 self._step(candidate, share)
             finally:
-                self._runner_ended.set()
+                self._wake.set()
 
         thread = threading.Thread(target=run, name=f"s3bo-job-{candidate.job_id[:8]}", daemon=True)
         self._running[candidate.key] = _Run(candidate, share, thread)
@@ -469,6 +549,7 @@ class Worker:
             raise WorkerBusy(
                 f"another worker{f' (pid {pids})' if pids else ''} is serving {self.state_dir}"
             ) from None
+        self._doorbell = Doorbell(self.state_dir)
         try:
             sweep(self.state_dir)  # what killed processes left behind
         except Exception:  # never a reason not to serve
