@@ -251,3 +251,33 @@ def test_the_engine_store_sends_per_object_calls_itself(moto_endpoint: str) -> N
         "GET /direct-path/k?tagging",
         "HEAD /direct-path/k",
     ]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "a b+c",
+        "é/ü/日本",
+        "q?x=1&y",
+        "hash#frag",
+        "~tilde/%41",
+        "dir//double",
+        "/lead",
+        "semi;colon",
+    ],
+)
+def test_awkward_keys_reach_the_same_object_as_boto3(moto_endpoint: str, key: str) -> None:
+    from s3bo_cli.stores.s3store import S3Store
+
+    plain = S3Store(endpoint_url=moto_endpoint, region="us-east-1")
+    direct = S3Store(endpoint_url=moto_endpoint, region="us-east-1", in_flight=2)
+    if not plain.bucket_exists("awkward-keys"):
+        plain.create_bucket("awkward-keys")
+    plain.put_object("awkward-keys", key, b"x")
+    direct.put_object_tagging("awkward-keys", key, {"k": "v"})
+    assert plain.get_object_tagging("awkward-keys", key) == {"k": "v"}
+    assert (
+        direct.head_object("awkward-keys", key).etag == plain.head_object("awkward-keys", key).etag
+    )
+    direct.delete_object("awkward-keys", key)
+    assert [o.key for o in plain.list_objects("awkward-keys") if o.key == key] == []
