@@ -19,11 +19,12 @@ ROLE = f"arn:aws:iam::{ACCOUNT}:role/batch"
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point s3bo at a temp state dir and config; no real AWS credentials."""
+    """Point s3bo at a temp state dir and config; no real AWS credentials; tables laid
+    out for a pipe whatever terminal (or parallel test runner) set COLUMNS and LINES."""
     import os
 
     for name in list(os.environ):
-        if name.startswith(("S3BO_", "AWS_")) or name == "NO_COLOR":
+        if name.startswith(("S3BO_", "AWS_")) or name in ("NO_COLOR", "COLUMNS", "LINES"):
             monkeypatch.delenv(name, raising=False)
     state = tmp_path / "state"
     monkeypatch.setenv("S3BO_STATE_DIR", str(state))
