@@ -18,7 +18,10 @@ TCP does (additive increase, multiplicative decrease):
 * the limit at the last throttle is remembered: growing back, the pool slows to
   :data:`PROBE_INCREASE` of its pace once within :data:`SETTLE_MARGIN` of it, so it
   settles just under the throttle point instead of running into it every few
-  rounds; past it by that margin without a throttle, the point is forgotten;
+  rounds; far below it, it covers half the way each round (at most
+  :data:`RECOVERY_STEPS` slots), so a pool that shares an endpoint with another
+  which got there first is not left at the few slots that endpoint spared it;
+  past the point by that margin without a throttle, the point is forgotten;
 * a smoothed latency well past the lowest seen shrinks the limit gently.
 
 A fixed pool (``adaptive=False``) serves local disks, where more requests in
@@ -40,6 +43,8 @@ THROTTLE_DECREASE = 0.9
 SETTLE_MARGIN = 0.1
 #: ... to this fraction of its pace.
 PROBE_INCREASE = 0.2
+#: Far below it (after a drop to what the endpoint took), up to this many times.
+RECOVERY_STEPS = 4
 #: Latency: smoothed latency above this multiple of the lowest seen shrinks the limit ...
 LATENCY_TOLERANCE = 2.5
 #: ... by this factor (gently: latency is a weaker signal than a throttle).
@@ -143,15 +148,19 @@ class SlotPool:
             self._grow()
 
     def _grow(self) -> None:
-        """Add ``increase`` slots a round, slower near the last throttle point."""
-        step = self.increase / self._limit
+        """Add ``increase`` slots a round: slower near the last throttle point, faster
+        (half the way there, up to :data:`RECOVERY_STEPS` times) far below it."""
+        per_round = self.increase
         point = self._throttle_point
         if point is not None:
+            below = point * (1 - SETTLE_MARGIN) - self._limit
             if self._limit >= point * (1 + SETTLE_MARGIN):
                 self._throttle_point = None  # the endpoint takes more now: forget it
-            elif self._limit >= point * (1 - SETTLE_MARGIN):
-                step *= PROBE_INCREASE
-        self._limit = min(float(self.ceiling), self._limit + step)
+            elif below <= 0:
+                per_round *= PROBE_INCREASE
+            else:
+                per_round = min(RECOVERY_STEPS * per_round, max(per_round, below / 2))
+        self._limit = min(float(self.ceiling), self._limit + per_round / self._limit)
 
     def _round_trip(self) -> float:
         return self._smoothed or 0.0

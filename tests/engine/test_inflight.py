@@ -100,8 +100,22 @@ def test_far_more_throttles_than_successes_bring_the_limit_down_to_what_succeede
     pool = SlotPool(64, ceiling=128, clock=clock)
     throttle_round(pool, clock, 56)  # the endpoint takes 8 of the 64 at once
     assert pool.limit == int(64 * inflight.THROTTLE_DECREASE)  # no round trip known yet
-    throttle_round(pool, clock, pool.limit - 8)
+    taken = fill(pool)  # the next round trip: 8 taken again, the rest throttled
+    clock.now += 0.001
+    for _ in range(taken - 8):
+        pool.release(0.001, throttled=True)
     assert pool.limit == 8
+
+
+def test_far_below_the_last_throttle_point_the_limit_grows_several_slots_a_round():
+    clock = Clock()
+    pool = SlotPool(64, ceiling=128, clock=clock)
+    throttle_round(pool, clock, 56)
+    throttle_round(pool, clock, pool.limit - 8)  # down to the 8 the endpoint took
+    point = pool._throttle_point
+    assert point is not None and pool.limit <= 8 + inflight.RECOVERY_STEPS
+    rounds(pool, clock, 4)  # one slot a round would be 12 or so by now
+    assert 8 + 4 * 3 <= pool.limit < point * (1 - inflight.SETTLE_MARGIN)
 
 
 def test_a_few_throttles_among_many_successes_shrink_by_the_factor_only():
