@@ -43,7 +43,8 @@ def create_tagging_job(
     from s3bo_cli.stores import open_store
 
     store = open_store(settings)
-    for bucket in ("manifests", "reports"):
+    data = {line.split(b",", 1)[0].decode() for line in manifest.splitlines() if line}
+    for bucket in ("manifests", "reports", *sorted(data)):  # the tasks' buckets exist
         if not store.bucket_exists(bucket):
             store.create_bucket(bucket)
     store.put_object("manifests", f"{name}.csv", manifest)
