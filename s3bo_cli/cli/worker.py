@@ -24,7 +24,7 @@ class WorkerBusyError(S3boError):
 @click.option(
     "--max-in-flight",
     type=click.IntRange(1, 4096),
-    help="Most task requests in flight on S3 endpoints; the worker starts there and "
+    help="Most task requests in flight on S3 endpoints; the worker starts at half and "
     "adapts to latency and throttling [env: S3BO_MAX_IN_FLIGHT; config: max_in_flight; "
     "default: 512].",
 )

@@ -24,7 +24,7 @@ class EngineSettings:
 
     ``concurrency`` is the fixed number of tasks at once on a local DirStore, where
     more would only queue on the disk; ``max_in_flight`` is the ceiling on S3
-    endpoints, where the number in flight starts at it and adapts down. Both
+    endpoints, where the number in flight starts at half of it and adapts. Both
     count across the ``processes`` that run a long job's tasks (the `s3bo worker`
     command defaults to one per CPU; this class to the worker's own process only).
     """
@@ -82,7 +82,7 @@ class EngineSettings:
         from s3bo_cli.engine.scheduler import Share, SharedSlots
 
         ceiling = self.ceiling(remote=remote)
-        initial = ceiling  # start high: throttling or latency bring it down at once
+        initial = max(1, ceiling // 2) if remote else ceiling
         return SharedSlots(
             share or Share(), initial, ceiling=ceiling, adaptive=remote, increase=1 / self.pools
         )

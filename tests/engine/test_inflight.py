@@ -397,10 +397,11 @@ def test_missing_credentials_fail_a_task_at_once_as_access_denied(endpoint, monk
     assert (caught.value.code, caught.value.http_status) == ("AccessDenied", 403)
 
 
-def test_remote_slots_start_high_and_local_ones_stay_fixed():
-    """On an S3 endpoint the limit starts at its ceiling (throttling brings it down);
-    on a local store it is the fixed concurrency."""
+def test_remote_slots_start_at_half_the_ceiling_and_local_ones_stay_fixed():
+    """On an S3 endpoint the limit starts at half its ceiling and adapts (a start at the
+    ceiling overshoots a throttling endpoint further than it gains); on a local store it
+    is the fixed concurrency."""
     settings = EngineSettings(max_in_flight=300, concurrency=6)
     remote, local = settings.slots(remote=True), settings.slots(remote=False)
-    assert (remote.limit, remote.ceiling, remote.adaptive) == (300, 300, True)
+    assert (remote.limit, remote.ceiling, remote.adaptive) == (150, 300, True)
     assert (local.limit, local.ceiling, local.adaptive) == (6, 6, False)
