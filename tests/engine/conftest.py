@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from urllib.parse import quote
 
 from s3bo_cli.stores.dirstore import DirStore
 from tests.conftest import ROLE
+
+
+def drop_objects(store: DirStore, bucket: str, count: int) -> list[tuple[str, str]]:
+    """Objects ``k0``..``k{count-1}`` dropped into a DirStore bucket as plain files, as a
+    user would copy them in (the engine reads them as it reads put ones; no fsync each);
+    returns their manifest rows."""
+    if not store.bucket_exists(bucket):
+        store.create_bucket(bucket)
+    folder = Path(store.root) / bucket
+    for i in range(count):
+        (folder / f"k{i}").write_bytes(b"x")
+    return [(bucket, f"k{i}") for i in range(count)]
 
 
 def put_manifest(

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import json
 
-from tests.engine.conftest import job_args, put_manifest, statuses
+from tests.engine.conftest import drop_objects, job_args, put_manifest, statuses
 
 TAG_OP = {"S3PutObjectTagging": {"TagSet": [{"Key": "k", "Value": "v"}]}}
 
 
 def seed(store, count, missing=0):
-    store.create_bucket("photos")
-    for i in range(count):
-        store.put_object("photos", f"k{i}", b"x")
-    rows = [("photos", f"k{i}") for i in range(count)] + [
-        ("photos", f"gone{i}") for i in range(missing)
-    ]
+    rows = drop_objects(store, "photos", count) + [("photos", f"gone{i}") for i in range(missing)]
     return put_manifest(store, rows)
 
 

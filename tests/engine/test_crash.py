@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from tests.engine.conftest import job_args, put_manifest
+from tests.engine.conftest import drop_objects, job_args, put_manifest
 
 TAG_OP = {"S3PutObjectTagging": {"TagSet": [{"Key": "done", "Value": "yes"}]}}
 TASKS = 1500
@@ -36,11 +36,8 @@ def job_dir(state_dir, job_id):
 
 
 def test_kill_9_mid_job_then_resume(s3bo, store, state_dir, run_worker):
-    store.create_bucket("photos")
     store.create_bucket("reports")
-    for i in range(TASKS):
-        store.put_object("photos", f"k{i}", b"x")
-    manifest = put_manifest(store, [("photos", f"k{i}") for i in range(TASKS)])
+    manifest = put_manifest(store, drop_objects(store, "photos", TASKS))
     report = {"Bucket": "arn:aws:s3:::reports", "Format": "Report_CSV_20180820", "Enabled": True}
     job_id = s3bo(*job_args(TAG_OP, manifest, report=report)).json["JobId"]
     results = job_dir(state_dir, job_id) / "results.jsonl"
@@ -174,11 +171,8 @@ def assert_exactly_once(s3bo, store, state_dir, job_id, count):
 
 
 def seeded_job(s3bo, store, count):
-    store.create_bucket("photos")
     store.create_bucket("reports")
-    for i in range(count):
-        store.put_object("photos", f"k{i}", b"x")
-    manifest = put_manifest(store, [("photos", f"k{i}") for i in range(count)])
+    manifest = put_manifest(store, drop_objects(store, "photos", count))
     report = {"Bucket": "arn:aws:s3:::reports", "Format": "Report_CSV_20180820", "Enabled": True}
     return s3bo(*job_args(TAG_OP, manifest, report=report)).json["JobId"]
 

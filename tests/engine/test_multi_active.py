@@ -16,17 +16,14 @@ import pytest
 
 from s3bo_cli.engine import scheduler
 from s3bo_cli.engine.scheduler import Demand, Pacer, allocate
-from tests.engine.conftest import job_args, put_manifest
+from tests.engine.conftest import drop_objects, job_args, put_manifest
 
 TAG_OP = {"S3PutObjectTagging": {"TagSet": [{"Key": "done", "Value": "yes"}]}}
 NS = ("accounts", "123456789012", "us-east-1")
 
 
 def seed(store, bucket, count):
-    store.create_bucket(bucket)
-    for i in range(count):
-        store.put_object(bucket, f"k{i}", b"x")
-    return put_manifest(store, [(bucket, f"k{i}") for i in range(count)], key=f"{bucket}.csv")
+    return put_manifest(store, drop_objects(store, bucket, count), key=f"{bucket}.csv")
 
 
 def events(state_dir):

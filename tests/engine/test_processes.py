@@ -16,7 +16,7 @@ import pytest
 
 from s3bo_cli.engine.settings import EngineSettings
 from s3bo_cli.engine.worker import Worker
-from tests.engine.conftest import job_args, put_manifest
+from tests.engine.conftest import drop_objects, job_args, put_manifest
 
 TAG_OP = {"S3PutObjectTagging": {"TagSet": [{"Key": "done", "Value": "yes"}]}}
 REPORT = {"Bucket": "arn:aws:s3:::reports", "Format": "Report_CSV_20180820", "Enabled": True}
@@ -27,12 +27,8 @@ def job_dir(state_dir: Path, job_id: str) -> Path:
 
 
 def seeded_job(s3bo, store, count: int) -> str:
-    store.create_bucket("photos")
     store.create_bucket("reports")
-    folder = Path(store.root) / "photos"
-    for i in range(count):  # dropped in as plain files: quicker than fsync'd puts
-        (folder / f"k{i}").write_bytes(b"x")
-    manifest = put_manifest(store, [("photos", f"k{i}") for i in range(count)])
+    manifest = put_manifest(store, drop_objects(store, "photos", count))
     return s3bo(*job_args(TAG_OP, manifest, report=REPORT)).json["JobId"]
 
 

@@ -10,18 +10,15 @@ import pytest
 from s3bo_cli import ops
 from s3bo_cli.engine.taskpool import TaskPool
 from s3bo_cli.engine.worker import Worker
-from tests.engine.conftest import job_args, put_manifest
+from tests.engine.conftest import drop_objects, job_args, put_manifest
 
 TAG_OP = {"S3PutObjectTagging": {"TagSet": [{"Key": "k", "Value": "v"}]}}
 REPORT = {"Bucket": "arn:aws:s3:::reports", "Format": "Report_CSV_20180820", "Enabled": True}
 
 
 def seeded(s3bo, store, count, *extra, missing=0, report=None):
-    store.create_bucket("photos")
-    for i in range(count):
-        store.put_object("photos", f"k{i}", b"x")
-    rows = [("photos", f"gone{i}") for i in range(missing)]
-    rows += [("photos", f"k{i}") for i in range(count)]
+    present = drop_objects(store, "photos", count)
+    rows = [("photos", f"gone{i}") for i in range(missing)] + present
     return s3bo(*job_args(TAG_OP, put_manifest(store, rows), *extra, report=report)).json["JobId"]
 
 

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import json
 
-from tests.engine.conftest import job_args, put_manifest, statuses
+from tests.engine.conftest import drop_objects, job_args, put_manifest, statuses
 
 TAG_OP = {"S3PutObjectTagging": {"TagSet": [{"Key": "k", "Value": "v"}]}}
 
 
 def seed(store, count, bucket="photos"):
-    store.create_bucket(bucket)
-    for i in range(count):
-        store.put_object(bucket, f"k{i}", b"x")
-    return put_manifest(store, [(bucket, f"k{i}") for i in range(count)], key=f"{bucket}.csv")
+    return put_manifest(store, drop_objects(store, bucket, count), key=f"{bucket}.csv")
 
 
 def test_higher_priority_runs_first(s3bo, store, run_worker, state_dir):

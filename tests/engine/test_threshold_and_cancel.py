@@ -3,21 +3,17 @@ and several jobs at once."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from s3bo_cli.engine import manifests
-from tests.engine.conftest import job_args, put_manifest, statuses
+from tests.engine.conftest import drop_objects, job_args, put_manifest, statuses
 
 TAG_OP = {"S3PutObjectTagging": {"TagSet": [{"Key": "k", "Value": "v"}]}}
 
 
 def job_with(s3bo, store, *, present: int, missing: int, bucket: str = "photos") -> str:
     store.create_bucket(bucket)
-    for i in range(present):
-        (Path(store.root) / bucket / f"k{i}").write_bytes(b"x")  # dropped in, as a user would
-    rows = [(bucket, f"k{i}") for i in range(present)]
+    rows = drop_objects(store, bucket, present)
     rows += [(bucket, f"missing{i}") for i in range(missing)]
     # Missing first: with one task at a time the failures come before the successes,
     # the hardest order for the threshold.
@@ -48,10 +44,7 @@ def cancel(s3bo, job_id):
 
 
 def seeded_job(s3bo, store, count=50, *extra):
-    store.create_bucket("photos")
-    for i in range(count):
-        store.put_object("photos", f"k{i}", b"x")
-    manifest = put_manifest(store, [("photos", f"k{i}") for i in range(count)])
+    manifest = put_manifest(store, drop_objects(store, "photos", count))
     return s3bo(*job_args(TAG_OP, manifest, *extra)).json["JobId"]
 
 
