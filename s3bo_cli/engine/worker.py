@@ -319,7 +319,13 @@ class Worker:
             if not self._ready(chosen):
                 continue
             if chosen.status in PREPARING and together > 1:
-                return self._prepare_together(chosen, together)
+                if not self._runnable_waits():
+                    return self._prepare_together(chosen, together)
+                # Jobs can run: they start now, and the queue is prepared beside them
+                # (the scheduler prepares at once a queued job that outranks them).
+                self._run_together()
+                self._queue.clear()
+                return True
             if chosen.status in RUNNABLE:
                 self._run_together()
                 self._queue.clear()  # the scan is old by now
@@ -327,6 +333,10 @@ class Worker:
             if self._step(chosen, quick=True):
                 return True
         return False
+
+    def _runnable_waits(self) -> bool:
+        """Whether the scan found a job that could run now, behind the queued ones."""
+        return any(c.status in RUNNABLE and self._ready(c) for c in self._queue)
 
     def _run_together(self) -> None:
         """Run the runnable jobs the scheduler picks, together, until none runs.

@@ -19,7 +19,7 @@ from typing import Any
 from s3bo_cli.engine import runner as runner_module
 from s3bo_cli.engine.jobstore import JobStore
 from s3bo_cli.engine.wakeup import Doorbell, ring, wake_path
-from s3bo_cli.engine.worker import Worker
+from s3bo_cli.engine.worker import PREPARE_AT_ONCE, Worker
 from s3bo_cli.state.layout import Namespace
 from tests.conftest import create_args
 from tests.engine.conftest import job_args
@@ -142,3 +142,12 @@ def test_a_queue_is_prepared_off_the_running_jobs_thread(
     # The two that do not outrank the running job; the third may pre-empt it, so it is
     # prepared on the scheduler's way, wherever that runs.
     assert threads[queued[0]] == threads[queued[1]] == "s3bo-backlog", threads
+
+
+def test_a_job_that_can_run_does_not_wait_behind_a_queue(s3bo, store, state_dir, make_job):
+    ready = s3bo(*job_args(TAG_OP, seed(store, "now", 5), priority=1)).json["JobId"]
+    Worker(state_dir).run_once()  # prepared: Ready
+    queued = [make_job(priority=1) for _ in range(3)]  # each would fail at Preparing
+    Worker(state_dir).run_once(together=PREPARE_AT_ONCE)
+    assert status(state_dir, ready) == "Complete"
+    assert {status(state_dir, job_id) for job_id in queued} <= {"New", "Failed"}
