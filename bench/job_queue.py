@@ -7,12 +7,17 @@
 2. ``--queue`` New jobs (default 10,000) whose manifest is missing, so each fails
    at Preparing: the jobs per second a burst worker gets them through.
    Target: at least 200 jobs/s.
+3. A tagging job of ``--objects`` DirStore objects (default 5,000) run by
+   `s3bo worker --burst` with its defaults, alone and then with as many jobs as
+   ``--queue`` queued beside it (same priority): its tasks per second each time
+   (from its first recorded task to its last), their ratio (target: about 1, the
+   queue does not slow it) and how many queued jobs were prepared meanwhile.
 
 The jobs are written as the engine writes them: the first through CreateJob,
 the rest as copies of its record with their own ids and times (creating 20,000
 jobs one CLI call at a time would take most of the run).
 
-    python bench/queue.py [--jobs 20000] [--queue 10000]
+    python bench/job_queue.py [--jobs 20000] [--queue 10000] [--objects 5000]
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._jobs import ACCOUNT
+from bench._jobs import ACCOUNT, create_tagging_job, isolate
 
 MANIFEST = {
     "Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
@@ -90,7 +95,10 @@ def cli_ms(env: dict[str, str], *args: str, runs: int = 5) -> float:
     for _ in range(runs):
         start = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "s3bo_cli", *args], env=env, check=True, capture_output=True
+            [sys.executable, "-m", "s3bo_cli", *args],
+            env=env,
+            check=True,
+            capture_output=True,
         )
         times.append(time.perf_counter() - start)
     return statistics.median(times) * 1000
@@ -152,14 +160,80 @@ def queue(state_dir: Path, count: int) -> None:
     print(f"  CPU per job (user + system)      {cpu / count * 1000:>7.2f} ms")
 
 
+def active_rate(root: Path, objects: int, queued: int) -> tuple[float, int]:
+    """Tasks per second of a tagging job with ``queued`` jobs queued beside it, and how
+    many of those the worker prepared while the job ran."""
+    isolate(root)
+    os.environ["AWS_DEFAULT_REGION"] = "us-east-1"  # where make_jobs puts the queue
+    from s3bo_cli.config import resolve
+    from s3bo_cli.engine.jobstore import JobStore
+    from s3bo_cli.engine.worker import Worker
+    from s3bo_cli.state.layout import Namespace
+    from s3bo_cli.stores import open_store
+
+    settings = resolve()
+    open_store(settings).create_bucket("data")
+    data = settings.buckets_dir / "data"
+    for i in range(objects):  # dropped in as plain files, as a user would
+        (data / f"obj-{i:06d}").write_bytes(b"x")
+    manifest = "".join(f"data,obj-{i:06d}\n" for i in range(objects)).encode()
+    backend = create_tagging_job(settings, manifest, report=False, priority=5)
+    job_id = backend.invoke("ListJobs", {"AccountId": ACCOUNT})["Jobs"][0]["JobId"]
+    ns = Namespace(settings.state_dir, ACCOUNT, settings.region)
+    Worker(settings.state_dir).run_once()  # prepared: Ready, before the queue comes
+    if queued:
+        make_jobs(settings.state_dir, queued, "New")  # each fails at Preparing
+        backend.invoke("ListJobs", {"AccountId": ACCOUNT, "MaxResults": 1})  # the index
+    command = [sys.executable, "-m", "s3bo_cli", "worker", "--burst"]
+    start = time.perf_counter()
+    worker = subprocess.Popen(command, env={**os.environ})
+    first = last = None
+    try:
+        while worker.poll() is None:
+            job = JobStore(ns).load(job_id)["job"]
+            summary = job["ProgressSummary"]
+            done = summary["NumberOfTasksSucceeded"] + summary["NumberOfTasksFailed"]
+            if first is None and done:
+                first = (time.perf_counter(), done)
+            if job["Status"] in ("Completing", "Complete"):
+                last = (time.perf_counter(), done)
+                break
+            time.sleep(0.02)
+    finally:
+        worker.terminate()  # the rest of the queue is not this figure's business
+        worker.wait(timeout=60)
+    job = JobStore(ns).load(job_id)["job"]
+    if last is None and job["Status"] in ("Completing", "Complete"):  # ended between looks
+        summary = job["ProgressSummary"]
+        last = (time.perf_counter(), summary["NumberOfTasksSucceeded"])
+    if last is None:
+        sys.exit(f"the tagging job did not run to its end: {JobStore(ns).load(job_id)['job']}")
+    if first is None or last[1] <= first[1]:  # too short to be seen running: from the start
+        first = (start, 0)
+    failed = Namespace(settings.state_dir, ACCOUNT, "us-east-1").root / "index" / "Failed"
+    prepared = len(os.listdir(failed)) if failed.is_dir() else 0
+    return (last[1] - first[1]) / (last[0] - first[0]), prepared
+
+
+def beside(root: Path, objects: int, queued: int) -> None:
+    alone, _ = active_rate(root / "alone", objects, 0)
+    crowded, prepared = active_rate(root / "crowded", objects, queued)
+    print(f"tagging job alone                  {alone:>7.0f} tasks/s  ({objects:,} objects)")
+    label = f"  with {queued:,} jobs queued"
+    print(f"{label:<35}{crowded:>7.0f} tasks/s  ({prepared:,} prepared meanwhile)")
+    print(f"  ratio queued/alone               {crowded / alone:>7.2f}  (target about 1)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=20_000)
     parser.add_argument("--queue", type=int, default=10_000)
+    parser.add_argument("--objects", type=int, default=5_000, help="of the tagging job")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="s3bo-queue-") as tmp:
         listing(Path(tmp) / "list", args.jobs)
         queue(Path(tmp) / "queue", args.queue)
+        beside(Path(tmp) / "beside", args.objects, args.queue)
 
 
 if __name__ == "__main__":

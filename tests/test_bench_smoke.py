@@ -29,7 +29,11 @@ ROOT = Path(__file__).resolve().parents[1]
         ),
         ("engine_s3store.py", ["--objects", "20", "--concurrency", "2"], "ratio job/loop"),
         ("manifest_memory.py", ["--lines", "1000,5000"], "peak RSS growth"),
-        ("job_queue.py", ["--jobs", "30", "--queue", "20"], "queue through Preparing"),
+        (
+            "job_queue.py",
+            ["--jobs", "30", "--queue", "20", "--objects", "40"],
+            "ratio queued/alone",
+        ),
         ("stress_faults.py", ["--objects", "60", "--jobs", "2", "--rounds", "2"], "losses found"),
         ("before_images.py", ["--objects", "40", "--rounds", "1"], "bytes on disk per task"),
     ],

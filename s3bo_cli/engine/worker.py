@@ -50,8 +50,13 @@ RUNNABLE = {S.READY, S.PAUSED, S.ACTIVE}
 #: The statuses whose jobs may need the worker (the others never will again).
 SCANNED = sorted(WORKER_STATUSES | {S.PAUSED, S.SUSPENDED}, key=lambda s: s.value)
 SUSPENDED_SECONDS = SUSPENDED_TIMEOUT.total_seconds()
-#: The share of the running job's time that preparing and finishing others may take.
+#: The share of a scan interval the scheduler may spend preparing queued jobs that
+#: outrank the running ones (they would take slots now), at least one a scan.
 INLINE_SHARE = 0.2
+#: The share of the time the background preparer takes while jobs run. It shares this
+#: process's interpreter with the running jobs' result handling: at a fifth it halved
+#: a DirStore job's rate, at a twentieth it does not measurably slow it.
+BACKGROUND_SHARE = 0.05
 #: Queued jobs prepared at the same time.
 PREPARE_AT_ONCE = 8
 
@@ -407,7 +412,7 @@ class Worker:
         Queued jobs do not hold up the running ones: only one more important than a
         running job is prepared here (it would take slots now; the running job it
         pre-empts loses nothing by waiting for it); the others are prepared in the
-        background, taking at most ``INLINE_SHARE`` of the time (see
+        background, taking at most ``BACKGROUND_SHARE`` of the time (see
         :meth:`_prepare_backlog`).
         """
         if not self._schedule_lock.acquire(blocking=wait):
@@ -459,13 +464,17 @@ class Worker:
                     logs.get().debug("pausing job %s: %s", candidate.job_id, exc)
 
     def _prepare_queued(self, queued: list[Candidate]) -> None:
-        """Prepare now the most important queued job if it outranks every running job;
-        hand the rest, most important first, to the background preparer."""
+        """Prepare now the queued jobs that outrank every running job, most important
+        first, for at most ``INLINE_SHARE`` of a scan interval (at least one); hand the
+        rest to the background preparer."""
         floor = min((run.candidate.priority for run in self._running.values()), default=None)
-        if queued and (floor is None or queued[0].priority > floor):
+        until = time.monotonic() + INLINE_SHARE * self.settings.scan_interval
+        while queued and (floor is None or queued[0].priority > floor):
             self._prepare(queued.pop(0))
-            if queued and (floor is None or queued[0].priority > floor):
-                self._wake.set()  # the next one at once, after the shares are given
+            if time.monotonic() >= until:
+                if queued and (floor is None or queued[0].priority > floor):
+                    self._wake.set()  # more at once, after the shares are given
+                break
         self._backlog = deque(queued)
         if queued and (self._backlog_thread is None or not self._backlog_thread.is_alive()):
             self._stopping.clear()
@@ -476,8 +485,8 @@ class Worker:
 
     def _prepare_backlog(self) -> None:
         """Prepare queued jobs one at a time while jobs run, resting between them so
-        that preparing takes at most ``INLINE_SHARE`` of the time."""
-        rest = (1 - INLINE_SHARE) / INLINE_SHARE
+        that preparing takes at most ``BACKGROUND_SHARE`` of the time."""
+        rest = (1 - BACKGROUND_SHARE) / BACKGROUND_SHARE
         while not self._stopping.is_set():
             try:
                 candidate = self._backlog.popleft()
