@@ -236,7 +236,10 @@ class JobRunner:
             "body": record["job"]["Operation"][name] or {},
             "settings": record.get("engine", {}),
         }
-        processes = min(self.settings.processes, remaining // self.settings.min_tasks_per_process)
+        wanted = self.settings.processes
+        if self.settings.local_processes is not None and not self._store(record).remote:
+            wanted = self.settings.local_processes
+        processes = min(wanted, remaining // self.settings.min_tasks_per_process)
         # An injected operation, or a rate cap: threads in this process.
         if processes <= 1 or self.settings.operations is not None or self._rate is not None:
             store = self._task_store(record, self.settings)

@@ -32,6 +32,11 @@ class EngineSettings:
     concurrency: int = WORKER_SETTINGS["concurrency"][3]
     max_in_flight: int = WORKER_SETTINGS["max_in_flight"][3]
     processes: int = 1
+    #: Processes for a long job on the local DirStore (None: ``processes``). Its tasks
+    #: wait on the disk, and threads already overlap their fsyncs (which release the
+    #: GIL): task processes there cost more CPU per task than they save, so `s3bo
+    #: worker` keeps DirStore jobs in its own process unless told how many to use.
+    local_processes: int | None = None
     #: Slot pools dividing ``max_in_flight`` on one endpoint (a job's task processes,
     #: each with its own): each grows ``1 / pools`` as fast, so that together they
     #: overshoot a throttle point no more than one pool would.

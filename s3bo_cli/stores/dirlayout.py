@@ -26,6 +26,7 @@ import re
 import secrets
 import stat
 import threading
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -58,6 +59,12 @@ LOCK_STRIPES = 256
 _NAME_MAX = 255
 _VERSION_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 _thread_locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
+#: The store's own entries in a bucket's ``.s3bo`` folder (none may be a link).
+INTERNALS = ("bucket.json", "tmp", "locks", "meta", "versions", "folders")
+#: A check of the ``.s3bo`` folder's entries stays good while the folder is unchanged,
+#: provided its last change was this long before the check: file times are coarse, so a
+#: change in the same tick as an earlier one could leave the folder's times as they were.
+SETTLED_NS = 2_000_000_000
 
 
 def bad_key(message: str) -> S3Error:
@@ -190,6 +197,9 @@ class BucketPaths:
         self.config = os.path.join(self.meta_root, "bucket.json")
         self.tmp = os.path.join(self.meta_root, "tmp")
         self._locks = _StripeLocks(os.path.join(self.meta_root, "locks"))
+        self._meta_dir = os.path.join(self.meta_root, "meta")
+        #: ``.s3bo``'s device, inode and times when its entries were last found links-free.
+        self._checked: tuple[int, int, int, int] | None = None
 
     # Every path handed out below is confined: no symbolic link on the way to it.
 
@@ -197,7 +207,10 @@ class BucketPaths:
         return self.confine(os.path.join(self.dir, *segments))
 
     def meta(self, segments: list[str]) -> str:
-        return self.confine(os.path.join(self.meta_root, "meta", *segments))
+        path = os.path.join(self._meta_dir, *segments)
+        if self._checked is not None:  # .s3bo/meta is known to be no link: look below it
+            return self.confine(path, below=self._meta_dir)
+        return self.confine(path)
 
     def key(self, key: str) -> KeyPaths:
         """The paths of ``key``'s current version (validated, confined)."""
@@ -216,15 +229,16 @@ class BucketPaths:
     def versions(self, key: str) -> str:
         return self.confine(os.path.join(self.meta_root, "versions", *_digest_path(key)))
 
-    def confine(self, path: str) -> str:
+    def confine(self, path: str, *, below: str | None = None) -> str:
         """Refuse a path below the bucket folder that is, or passes through, a symbolic link.
 
         The bucket folder is the boundary: nothing the store reads, writes or deletes
         may lie outside it, so no link below it is followed, wherever it points.
+        ``below``: a folder on the way already known to be no link (nor pass through one).
         """
         relative = path[len(self.dir) + 1 :]
-        current = self.dir
-        for part in relative.split(os.sep):
+        current = below or self.dir
+        for part in path[len(current) + 1 :].split(os.sep):
             current = os.path.join(current, part)
             try:
                 mode = os.lstat(current).st_mode
@@ -234,10 +248,30 @@ class BucketPaths:
                 raise link_refused(relative)
         return path
 
-    def confine_internals(self) -> None:
-        """Refuse a bucket whose own ``.s3bo`` folders have been replaced by links."""
-        for name in ("bucket.json", "tmp", "locks", "meta", "versions", "folders"):
-            self.confine(os.path.join(self.meta_root, name))
+    def confine_internals(self) -> bool:
+        """Refuse a bucket whose own ``.s3bo`` folders have been replaced by links; whether
+        the bucket has a ``.s3bo`` folder.
+
+        One ``lstat`` while ``.s3bo`` is unchanged since its entries were last checked:
+        replacing an entry by a link changes the folder's times.
+        """
+        try:
+            st = os.lstat(self.meta_root)
+        except (FileNotFoundError, NotADirectoryError):
+            self._checked = None
+            return False
+        if stat.S_ISLNK(st.st_mode):
+            self._checked = None
+            raise link_refused(META_DIR)
+        seen = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+        if seen == self._checked:
+            return True
+        self._checked = None
+        for name in INTERNALS:
+            self.confine(os.path.join(self.meta_root, name), below=self.meta_root)
+        if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > SETTLED_NS:
+            self._checked = seen
+        return True
 
     def lock(self, key: str) -> contextlib.AbstractContextManager[None]:
         """Hold the lock for one key (striped: a few keys share each lock file)."""

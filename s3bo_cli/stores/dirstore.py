@@ -126,9 +126,8 @@ class DirStore:
                 versioning=lambda: self._config(paths, bucket).versioning,
                 fsync=self._fsync,
             )
-        if not os.path.isdir(files.paths.dir):
+        if not files.paths.confine_internals() and not os.path.isdir(files.paths.dir):
             raise no_such_bucket()
-        files.paths.confine_internals()
         self._buckets[bucket] = files
         return files
 

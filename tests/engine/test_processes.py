@@ -87,6 +87,31 @@ def test_a_short_job_runs_in_the_workers_own_process(s3bo, store, state_dir, mon
     assert_each_task_once(s3bo, store, state_dir, job_id, 20)
 
 
+@pytest.mark.parametrize(
+    ("given", "children"),
+    [([], 0), (["--processes", "2"], 2), (["env"], 2)],
+    ids=["default", "option", "environment"],
+)
+def test_a_dirstore_job_uses_task_processes_only_when_told(
+    s3bo, store, state_dir, monkeypatch, given, children
+):
+    """Its tasks wait on the disk, where threads overlap: by default the worker's own process."""
+    spawned = []
+    real_popen = subprocess.Popen
+
+    def watching_popen(args, *rest, **kwargs):
+        spawned.append(args)
+        return real_popen(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", watching_popen)
+    job_id = seeded_job(s3bo, store, 1100)  # long enough for two processes
+    env = {"S3BO_WORKER_PROCESSES": "2"} if given == ["env"] else {}
+    options = [] if given == ["env"] else given
+    assert s3bo("worker", "--burst", *options, env=env).exit_code == 0
+    assert len([a for a in spawned if "s3bo_cli.engine.taskprocs" in a]) == children
+    assert_each_task_once(s3bo, store, state_dir, job_id, 1100)
+
+
 TASKS = 1500  # three processes' worth (EngineSettings.min_tasks_per_process each)
 
 

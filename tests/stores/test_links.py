@@ -166,6 +166,52 @@ def test_a_link_swapped_in_after_the_check_is_not_opened(ds: DirStore, state_dir
     assert exc.value.code == "AccessDenied"
 
 
+@pytest.mark.parametrize("internal", [".s3bo/meta", ".s3bo/locks", ".s3bo"])
+def test_the_store_own_folders_are_checked_again_once_changed(
+    state_dir: Path, outside: Path, monkeypatch: pytest.MonkeyPatch, internal: str
+) -> None:
+    """The check of ``.s3bo`` is remembered while the folder is unchanged (one lstat a
+    call), and made again when an entry is replaced: its times move."""
+    import os
+    import shutil
+    import time
+
+    from s3bo_cli.stores import dirlayout
+
+    monkeypatch.setattr(dirlayout, "SETTLED_NS", -(10**12))  # every check counts as settled
+    ds = DirStore(state_dir / "buckets")
+    ds.create_bucket("data")
+    ds.put_object("data", "k", b"v")
+    meta_root = state_dir / "buckets/data/.s3bo"
+    an_hour_ago = time.time() - 3600
+    os.utime(meta_root, (an_hour_ago, an_hour_ago))  # any change from now on shows
+    ds.head_object("data", "k")
+
+    looked: list[str] = []
+    real_lstat = os.lstat
+    monkeypatch.setattr(os, "lstat", lambda p, *a, **k: looked.append(p) or real_lstat(p, *a, **k))
+    ds.head_object("data", "k")
+    assert [p for p in looked if str(p).startswith(str(meta_root))] == [
+        str(meta_root),
+        str(meta_root / "meta/k"),
+    ]
+    monkeypatch.setattr(os, "lstat", real_lstat)
+
+    path = state_dir / "buckets/data" / internal
+    shutil.rmtree(path)
+    path.symlink_to(outside)
+    before = _snapshot(outside)
+    for call in (
+        lambda: ds.head_object("data", "k"),
+        lambda: ds.put_object_tagging("data", "k", {"a": "b"}),
+        lambda: ds.put_object("data", "new", b"x"),
+    ):
+        with pytest.raises(S3Error) as exc:
+            call()
+        assert exc.value.code == "AccessDenied", internal
+    assert _snapshot(outside) == before
+
+
 # -- through the command line -------------------------------------------------------------
 
 
