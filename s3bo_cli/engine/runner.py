@@ -314,19 +314,22 @@ class JobRunner:
 
         def collect(done: list[TaskResult]) -> None:
             nonlocal stop
+            recordable = []
             for result in done:
                 if result.status == faults.FAULTED or self.fault is not None:
                     # Not the object's failure, or no longer recordable: it runs again later.
                     self.fault = self.fault or result.message
                     stop = "fault"
                     continue
-                try:
-                    writer.append(result)
-                except OSError as exc:
-                    if (fault := faults.storage_fault(exc)) is None:
-                        raise
-                    self.fault, stop = fault, "fault"
-                    continue
+                recordable.append(result)
+            try:
+                writer.append_many(recordable)  # one write: all recorded, or none
+            except OSError as exc:
+                if (fault := faults.storage_fault(exc)) is None:
+                    raise
+                self.fault, stop = fault, "fault"
+                return
+            for result in recordable:
                 if self.on_result is not None:
                     self.on_result(result)
                 if result.status == SUCCEEDED:

@@ -1,10 +1,11 @@
 """A job's tasks on disk: the prepared task list and the append-only results.
 
 The task list (``tasks.csv``) is written once, in Preparing, and never
-changes. Each finished task appends one JSON line to ``results.jsonl`` with a
-single ``write`` on an ``O_APPEND`` descriptor, so a killed worker loses at
-most the tasks in flight, and a restarted one skips every task that already
-has a result: no task is reported twice.
+changes. Each finished task appends one JSON line to ``results.jsonl``, the
+results collected together with a single ``write`` on an ``O_APPEND``
+descriptor (whole lines, or none), so a killed worker loses at most the tasks
+in flight, and a restarted one skips every task that already has a result: no
+task is reported twice.
 """
 
 from __future__ import annotations
@@ -156,6 +157,10 @@ class ResultWriter:
 
     def append(self, result: TaskResult) -> None:
         self._log.append(vars(result))  # its fields, flat: asdict's deep copy costs 10x
+
+    def append_many(self, results: list[TaskResult]) -> None:
+        """Several results with one ``write``: all recorded, or none (OSError)."""
+        self._log.append_many(map(vars, results))
 
     def close(self) -> None:
         self._log.close()

@@ -110,7 +110,9 @@ class TaskHook:
         revert = engine.get("revert")
         self.plan = FramedReader(Path(revert["plan"])) if revert else None
         recording = records_images(record)
-        self.journal = Journal(job_dir, JOURNAL).open(repair=repair) if recording else None
+        # Task processes share the WAL; the runner's process appends only when they do not run.
+        journal = Journal(job_dir, JOURNAL)
+        self.journal = journal.open(repair=repair, shared=not repair) if recording else None
         self._versioned: dict[str, bool] = {}
 
     def __call__(self, ctx: ops.TaskContext, index: int, entry: ManifestEntry) -> ops.Operation:

@@ -26,6 +26,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from s3bo_cli.state.jsonl import encode
+
 #: WAL bytes compressed into one frame.
 FRAME_BYTES = 256 * 1024
 #: Records per frame of a random-access (plan) file.
@@ -33,8 +35,7 @@ PLAN_FRAME_RECORDS = 512
 _LENGTH = struct.Struct(">I")
 
 
-def _dumps(record: dict[str, Any]) -> bytes:
-    return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+_dumps = encode  # one compact JSON line
 
 
 def _lines(data: bytes) -> Iterator[dict[str, Any]]:
@@ -93,10 +94,16 @@ class Journal:
         self.z_path = directory / f"{name}.z"
         self._lock = threading.Lock()
         self._fd: int | None = None
+        self._shared = False
         self._wal_size = 0
 
-    def open(self, *, repair: bool = True) -> Journal:
-        """Accept appends; ``repair`` first drops what a crash cut short (one process only)."""
+    def open(self, *, repair: bool = True, shared: bool = False) -> Journal:
+        """Accept appends; ``repair`` first drops what a crash cut short (one process only).
+
+        ``shared``: other processes append to this WAL meanwhile (each append then holds
+        a shared ``flock``, which the compaction of any of them excludes).
+        """
+        self._shared = shared
         self._fd = os.open(self.wal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         if repair:
             with self._exclusive():
@@ -118,11 +125,14 @@ class Journal:
         line = _dumps(record)
         with self._lock:
             assert self._fd is not None, "journal not open"
-            fcntl.flock(self._fd, fcntl.LOCK_SH)  # task processes append to one WAL
-            try:
+            if self._shared:
+                fcntl.flock(self._fd, fcntl.LOCK_SH)  # task processes append to one WAL
+                try:
+                    os.write(self._fd, line)
+                finally:
+                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+            else:
                 os.write(self._fd, line)
-            finally:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
             self._wal_size += len(line)
             if self._wal_size >= FRAME_BYTES // 4:  # what this process wrote: look at the file
                 self._wal_size = 0

@@ -10,14 +10,17 @@ from __future__ import annotations
 import errno
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+
+#: One encoder for every line (``json.dumps`` with options builds a new one per call).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def encode(record: Mapping[str, Any]) -> bytes:
     """One record as one compact line."""
-    return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    return (_ENCODER.encode(record) + "\n").encode("utf-8")
 
 
 class JsonlWriter:
@@ -28,7 +31,16 @@ class JsonlWriter:
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def append(self, record: Mapping[str, Any]) -> None:
-        data = encode(record)
+        self.append_lines(encode(record))
+
+    def append_many(self, records: Iterable[Mapping[str, Any]]) -> None:
+        """Several records with one ``write``: all of them are appended, or none."""
+        self.append_lines(b"".join(map(encode, records)))
+
+    def append_lines(self, data: bytes) -> None:
+        """Whole encoded lines, with one ``write`` (taken back out if the disk is full)."""
+        if not data:
+            return
         written = os.write(self._fd, data)
         if written != len(data):  # a full disk took part of the line: take it back out
             end = os.lseek(self._fd, 0, os.SEEK_END)

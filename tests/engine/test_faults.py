@@ -197,6 +197,49 @@ def test_a_full_state_directory_mid_job_loses_and_doubles_nothing(
     assert_finished_normally(s3bo, store, state_dir, job_id, 30)
 
 
+def test_records_appended_together_are_all_on_disk_or_none(tmp_path, monkeypatch):
+    from s3bo_cli.state.jsonl import JsonlWriter
+
+    path = tmp_path / "log.jsonl"
+    with JsonlWriter(path) as log:
+        log.append({"n": 0})
+        log.append_many([{"n": 1}, {"n": 2}])
+        real_write = os.write
+        monkeypatch.setattr(os, "write", lambda fd, data: real_write(fd, data[:9]))
+        with pytest.raises(OSError) as exc:
+            log.append_many([{"n": 3}, {"n": 4}])
+        assert exc.value.errno == errno.ENOSPC
+        monkeypatch.setattr(os, "write", real_write)
+    assert path.read_text() == '{"n":0}\n{"n":1}\n{"n":2}\n'
+
+
+def test_a_disk_filling_part_way_through_a_write_of_results_records_none_of_it(
+    s3bo, store, state_dir, monkeypatch
+):
+    """Results collected together go in one write; a short one is taken back out whole,
+    and those tasks run again: each is recorded once."""
+    job_id = tag_job(s3bo, store, 40)
+    real_write, writes = os.write, [0]
+
+    def write(fd, data):
+        if b'"index":' in data and b'"status":"succeeded"' in data:
+            writes[0] += 1
+            if writes[0] == 2:  # the disk fills half-way through this write
+                return real_write(fd, data[: len(data) // 2])
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", write)
+    burst(state_dir)
+    job = job_of(s3bo, job_id)
+    assert job["Status"] == "Active"
+    assert_fault_shown(job)
+    results = state_dir / "accounts/123456789012/us-east-1/jobs" / job_id / "results.jsonl"
+    assert results.read_bytes().endswith(b"\n")  # no part of that write is left behind
+    monkeypatch.setattr(os, "write", real_write)
+    burst(state_dir)
+    assert_finished_normally(s3bo, store, state_dir, job_id, 40)
+
+
 def test_a_full_disk_while_preparing_or_reporting_waits_instead_of_failing(
     s3bo, store, state_dir, monkeypatch
 ):
