@@ -6,9 +6,10 @@ The loop is the floor any engine pays: for each object, write its tag set as a
 JSON sidecar the safe way (temp file, fsync, rename), ``--concurrency`` threads
 at once, as the engine overlaps its fsyncs. The job does the same work through
 the whole engine, as `s3bo worker --burst` with its default settings but that
-concurrency (spread over one process per CPU): manifest read and ETag check,
-task list, task processes, DirStore writes, one result line per task, progress
-checkpoints and the completion report. Target: the job at least 0.8 of the
+concurrency (a DirStore job runs on threads in the worker's own process):
+worker start-up, manifest read and ETag check, task list, DirStore writes with
+before-images (on by default), one result line per task, progress checkpoints
+and the completion report. Target: the job at least 0.8 of the
 loop's rate.
 
     python bench/engine_throughput.py [--objects 20000] [--concurrency 8]
