@@ -175,16 +175,18 @@ class Worker:
             if markers is None:  # no index, and none can be built: read the job files
                 found += self._scan_files(ns, jobs)
                 continue
+            entries = [entry for entry in map(Entry.parse, markers) if entry is not None]
+            doubled = _doubled(entries)
             seen: set[str] = set()
-            for marker in markers:
-                entry = Entry.parse(marker)
-                if (
-                    entry is None
-                    or entry.job_id in seen
-                    or self.backoff.waiting((ns, entry.job_id))
-                ):
+            for listed in entries:
+                if listed.job_id in seen or self.backoff.waiting((ns, listed.job_id)):
                     continue
-                seen.add(entry.job_id)
+                seen.add(listed.job_id)
+                entry: Entry | None = listed
+                if listed.job_id in doubled:
+                    entry = _agreeing(jobs, [e for e in entries if e.job_id == listed.job_id])
+                if entry is None:
+                    continue
                 if entry.status is S.SUSPENDED and jobs.index.age(entry) < SUSPENDED_SECONDS:
                     continue  # waiting for its confirmation; cannot have expired yet
                 if entry.status in (S.PAUSED, S.SUSPENDED):
@@ -615,3 +617,22 @@ class Worker:
             if burst or time.monotonic() - idle_since >= self.settings.idle_timeout:
                 return steps
             time.sleep(self.settings.poll_interval)
+
+
+def _doubled(entries: list[Entry]) -> set[str]:
+    """The jobs with more than one marker (a crash between a new marker and its record)."""
+    seen: set[str] = set()
+    doubled: set[str] = set()
+    for entry in entries:
+        (doubled if entry.job_id in seen else seen).add(entry.job_id)
+    return doubled
+
+
+def _agreeing(jobs: JobStore, entries: list[Entry]) -> Entry | None:
+    """Of one job's markers, the one its record agrees with (the record is the truth:
+    whichever marker is listed first, the job is not skipped for an extra one)."""
+    try:
+        job = jobs.load(entries[0].job_id)["job"]
+    except S3boError:
+        return None
+    return next((entry for entry in entries if agrees(entry, job)), None)

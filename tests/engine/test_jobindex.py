@@ -79,6 +79,29 @@ def test_a_marker_left_by_a_crash_is_skipped_then_removed(s3bo, state_dir):
     assert [j["JobId"] for j in listed(s3bo, "--job-statuses", "New")["Jobs"]] == [job_id]
 
 
+def test_the_worker_runs_a_job_whose_killed_runner_left_a_marker_of_the_next_status(
+    s3bo, state_dir, store
+):
+    from s3bo_cli.engine.worker import Worker
+    from s3bo_cli.model.statuses import JobStatus
+    from tests.engine.conftest import drop_objects, job_args, put_manifest
+
+    tags = {"S3PutObjectTagging": {"TagSet": [{"Key": "k", "Value": "v"}]}}
+    manifest = put_manifest(store, drop_objects(store, "photos", 3))
+    job_id = s3bo(*job_args(tags, manifest)).json["JobId"]
+    Worker(state_dir).run_once()  # prepared: Ready
+    index = state_dir.joinpath(*NS, "index")
+    (marker,) = (index / "Ready").iterdir()
+    # Killed after writing the Active marker, before the record said Active.
+    (index / "Active").mkdir(exist_ok=True)
+    (index / "Active" / marker.name).touch()
+    # Whichever of its markers is listed first, the record decides what the job is.
+    found = Worker(state_dir).candidates([JobStatus.ACTIVE, JobStatus.READY])
+    assert [(c.job_id, c.status) for c in found] == [(job_id, JobStatus.READY)]
+    Worker(state_dir).run(burst=True)
+    assert s3bo("describe-job", "--job-id", job_id).json["Job"]["Status"] == "Complete"
+
+
 def test_each_status_change_moves_the_marker(s3bo, state_dir):
     (job_id,) = make_jobs(s3bo, 1)
     s3bo("update-job-priority", "--job-id", job_id, "--priority", "42")
