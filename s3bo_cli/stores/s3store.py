@@ -155,16 +155,19 @@ class S3Store:
             endpoint_url = endpoint_url or settings.s3_endpoint_url
             region = region or settings.region
             profile = profile or settings.profile
-        import boto3
+        import botocore.session
 
-        session = boto3.session.Session(profile_name=profile, region_name=region or "us-east-1")
-        self.region: str = session.region_name
+        # botocore's session alone until a boto3 client is needed: a task process whose
+        # calls all go direct never imports boto3 (a fifth of a second at its start).
+        core = botocore.session.Session(profile=profile)
+        self.region: str = region or "us-east-1"
+        core.set_config_variable("region", self.region)
         self._endpoint_url = endpoint_url
         self._in_flight = in_flight
-        self._session = session
+        self._core = core
         self._client: Any = None
         # Resolved now, as a client made now would: the session keeps them for the client.
-        credentials = session.get_credentials()
+        credentials = core.get_credentials()
         self._direct = None
         if in_flight is not None and endpoint_url:
             from s3bo_cli.stores.s3direct import DirectS3
@@ -188,7 +191,10 @@ class S3Store:
                 )
             with _CLIENT_LOCK:
                 if self._client is None:
-                    self._client = self._session.client(
+                    import boto3
+
+                    session = boto3.session.Session(botocore_session=self._core)
+                    self._client = session.client(
                         "s3", endpoint_url=self._endpoint_url, config=config
                     )
         return self._client

@@ -215,14 +215,17 @@ def test_garbage_is_an_error(server) -> None:
         HttpPool(srv.url).request("GET", "/b/k", {})
 
 
-def test_unreachable_endpoint_is_service_unavailable_for_the_engine(monkeypatch) -> None:
+def test_an_endpoint_that_drops_the_connection_is_service_unavailable(server, monkeypatch):
+    """A network failure reaches the engine as 503 ServiceUnavailable, which it retries."""
     from s3bo_cli.stores.s3store import S3Store
+
+    def hang_up(conn: socket.socket) -> None:
+        conn.shutdown(socket.SHUT_RDWR)
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "a")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "b")
-    with socket.create_server(("127.0.0.1", 0)) as sock:
-        port = sock.getsockname()[1]
-    store = S3Store(endpoint_url=f"http://127.0.0.1:{port}", region="us-east-1", in_flight=2)
+    srv = server(hang_up)
+    store = S3Store(endpoint_url=srv.url, region="us-east-1", in_flight=2)
     with pytest.raises(S3Error) as caught:
         store.put_object_tagging("data", "k", {"a": "b"})
     assert (caught.value.code, caught.value.http_status) == ("ServiceUnavailable", 503)
