@@ -238,12 +238,15 @@ def test_a_throttled_task_takes_a_freed_slot_before_tasks_not_yet_started(monkey
     slots = SlotPool(2, adaptive=False)
     started: list[int] = []
     first_done = threading.Event()
+    second_started = threading.Event()
 
     def run_one(index, entry, *, retry=None):
         started.append(index)
         if index == 1:
-            assert first_done.wait(10)  # holds its slot until the retry waits for one
+            second_started.set()
+            assert first_done.wait(120)  # holds its slot until the retry waits for one
         if index == 0:
+            assert second_started.wait(120)  # both slots taken before task 0 is throttled
             failed = TaskResult(index, "b", "k", None, "failed", 503, "SlowDown")
             assert retry is not None and retry(failed)  # retried once a slot is free
             started.append(-1)  # task 0 again
@@ -255,7 +258,7 @@ def test_a_throttled_task_takes_a_freed_slot_before_tasks_not_yet_started(monkey
     with taskpool.TaskPool(run_one, slots) as pool:
         for index in range(4):
             pool.submit(index, ManifestEntry("b", f"k{index}"))
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 120  # a bound for a stuck pool, not a timing
         while pool._retrying == 0 and time.monotonic() < deadline:
             time.sleep(0.001)
         first_done.set()  # task 1 ends: its slot goes to task 0's retry, not to task 2
