@@ -29,6 +29,18 @@ def isolate(root: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def seed_dir_objects(settings: Any, count: int) -> bytes:
+    """``count`` DirStore objects ``data/obj-NNNNNN``, dropped in as plain files as a
+    user would; returns the manifest over them."""
+    from s3bo_cli.stores import open_store
+
+    open_store(settings).create_bucket("data")
+    data = settings.buckets_dir / "data"
+    for i in range(count):
+        (data / f"obj-{i:06d}").write_bytes(b"x")
+    return "".join(f"data,obj-{i:06d}\n" for i in range(count)).encode()
+
+
 def create_tagging_job(
     settings: Any,
     manifest: bytes,

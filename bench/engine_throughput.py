@@ -25,7 +25,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from _jobs import create_tagging_job, finished_job, isolate, run_worker_process
+from _jobs import (
+    create_tagging_job,
+    finished_job,
+    isolate,
+    run_worker_process,
+    seed_dir_objects,
+)
 
 TARGET = 0.8
 
@@ -55,14 +61,9 @@ def plain_loop(root: Path, count: int, threads: int) -> float:
 def engine_job(root: Path, count: int, concurrency: int) -> float:
     isolate(root)
     from s3bo_cli.config import resolve
-    from s3bo_cli.stores import open_store
 
     settings = resolve()
-    open_store(settings).create_bucket("data")
-    data = settings.buckets_dir / "data"
-    for i in range(count):  # dropped in as plain files, as a user would
-        (data / f"obj-{i:06d}").write_bytes(b"x")
-    manifest = "".join(f"data,obj-{i:06d}\n" for i in range(count)).encode()
+    manifest = seed_dir_objects(settings, count)
     backend = create_tagging_job(settings, manifest, report=True)
     elapsed, _, _ = run_worker_process(settings.state_dir, {"S3BO_CONCURRENCY": str(concurrency)})
     job = finished_job(backend)

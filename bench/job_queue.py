@@ -36,7 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._jobs import ACCOUNT, create_tagging_job, isolate
+from bench._jobs import ACCOUNT, create_tagging_job, isolate, seed_dir_objects
 
 MANIFEST = {
     "Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
@@ -169,14 +169,9 @@ def active_rate(root: Path, objects: int, queued: int) -> tuple[float, int]:
     from s3bo_cli.engine.jobstore import JobStore
     from s3bo_cli.engine.worker import Worker
     from s3bo_cli.state.layout import Namespace
-    from s3bo_cli.stores import open_store
 
     settings = resolve()
-    open_store(settings).create_bucket("data")
-    data = settings.buckets_dir / "data"
-    for i in range(objects):  # dropped in as plain files, as a user would
-        (data / f"obj-{i:06d}").write_bytes(b"x")
-    manifest = "".join(f"data,obj-{i:06d}\n" for i in range(objects)).encode()
+    manifest = seed_dir_objects(settings, objects)
     backend = create_tagging_job(settings, manifest, report=False, priority=5)
     job_id = backend.invoke("ListJobs", {"AccountId": ACCOUNT})["Jobs"][0]["JobId"]
     ns = Namespace(settings.state_dir, ACCOUNT, settings.region)
