@@ -89,6 +89,10 @@ class JobRunner:
 
         return change
 
+    def _fail(self, expected: set[JobStatus], code: str, reason: str) -> None:
+        """Failing, then Failed, with this failure reason (if the job is still in ``expected``)."""
+        self._move(expected, S.FAILING, S.FAILED, change=self._fail_reason(code, reason))
+
     # -- entry point ------------------------------------------------------------
 
     def step(self, *, quick: bool = False) -> bool:
@@ -150,18 +154,11 @@ class JobRunner:
             if faults.storage_fault(exc) is not None:
                 raise  # the engine's disk, not the manifest: Preparing waits for it
             if isinstance(exc, S3Error):
-                self._move(
-                    {S.PREPARING},
-                    S.FAILING,
-                    S.FAILED,
-                    change=self._fail_reason(
-                        "ManifestReadError", f"Reading the manifest failed: {exc}"
-                    ),
+                self._fail(
+                    {S.PREPARING}, "ManifestReadError", f"Reading the manifest failed: {exc}"
                 )
                 return
-            self._move(
-                {S.PREPARING}, S.FAILING, S.FAILED, change=self._fail_reason(exc.code, exc.reason)
-            )
+            self._fail({S.PREPARING}, exc.code, exc.reason)
             return
 
         def prepared(rec: dict[str, Any]) -> None:
@@ -196,13 +193,8 @@ class JobRunner:
         name = next(iter(job["Operation"]))
         operation = (self.settings.operations or ops.get)(name)
         if operation is None:
-            self._move(
-                {S.ACTIVE},
-                S.FAILING,
-                S.FAILED,
-                change=self._fail_reason(
-                    "OperationNotSupported", f"The local engine cannot run {name} jobs yet."
-                ),
+            self._fail(
+                {S.ACTIVE}, "OperationNotSupported", f"The local engine cannot run {name} jobs yet."
             )
             return
         self.on_result = dataevents.task_events(self.jobs.ns, record)

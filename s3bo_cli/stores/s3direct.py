@@ -145,9 +145,6 @@ class DirectS3:
             operation.bodies[key] = body
         return body
 
-    def close(self) -> None:
-        self._pool.close()
-
 
 _MODEL: list[Any] = []
 _MODEL_LOCK = threading.Lock()

@@ -102,13 +102,6 @@ class HttpPool:
             return response
         raise AssertionError("unreachable")
 
-    def close(self) -> None:
-        """Close the idle connections (those in use close when their request ends)."""
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for conn in idle:
-            conn.close()
-
     def _take(self) -> _Connection:
         with self._lock:
             if self._idle:
