@@ -11,7 +11,10 @@ TCP does (additive increase, multiplicative decrease):
   comes down at once to the number that succeeded, what the endpoint took. A
   throttled request sent before the last decrease is of the same burst and
   changes nothing more (but counts as refused);
-* each successful request adds ``increase / limit``, so a round of ``limit``
+* until the first decrease (a throttle or a slow answer), each successful request
+  adds a slot, so the limit doubles every round trip up to the ceiling (TCP's slow
+  start): an endpoint that takes everything gets it within a few round trips;
+* after that, each successful request adds ``increase / limit``, so a round of ``limit``
   requests adds ``increase`` slots. Pools that divide one endpoint (a job's task
   processes) each get ``increase = 1 / pools``, so together they grow by one slot
   a round, as one pool would, and do not overshoot that many times more;
@@ -66,12 +69,15 @@ class SlotPool:
         floor: int = 1,
         adaptive: bool = True,
         increase: float = 1.0,
+        slow_start: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ceiling = max(1, ceiling if ceiling is not None else initial)
         self.floor = max(1, min(floor, self.ceiling))
         self.adaptive = adaptive
         self.increase = increase
+        #: Until the first decrease, the limit doubles a round.
+        self.slow_start = slow_start
         self.clock = clock
         self._limit = float(min(max(initial, self.floor), self.ceiling))
         self._in_use = 0
@@ -128,6 +134,7 @@ class SlotPool:
             limit = min(limit, float(self._took))  # far too high: what the endpoint took
         self._throttle_point = self._limit
         self._last_decrease = now
+        self.slow_start = False
         self._took = self._refused = 0
         self._limit = max(float(self.floor), limit)
 
@@ -149,7 +156,11 @@ class SlotPool:
 
     def _grow(self) -> None:
         """Add ``increase`` slots a round: slower near the last throttle point, faster
-        (half the way there, up to :data:`RECOVERY_STEPS` times) far below it."""
+        (half the way there, up to :data:`RECOVERY_STEPS` times) far below it. Before
+        the first decrease (slow start), a slot per success: the limit doubles a round."""
+        if self.slow_start:
+            self._limit = min(float(self.ceiling), self._limit + 1.0)
+            return
         per_round = self.increase
         point = self._throttle_point
         if point is not None:
@@ -170,4 +181,5 @@ class SlotPool:
         if self._last_decrease is not None and now - self._last_decrease < self._round_trip():
             return
         self._last_decrease = now
+        self.slow_start = False
         self._limit = max(float(self.floor), self._limit * factor)

@@ -16,6 +16,7 @@ from typing import Any
 from s3bo_cli import clock, logs, ops
 from s3bo_cli.engine import dataevents, faults, manifests, reports
 from s3bo_cli.engine.control import confirmation_expired, is_held
+from s3bo_cli.engine.greenpool import GreenTaskPool, on_event_loop
 from s3bo_cli.engine.jobstore import JobStore, job_tag
 from s3bo_cli.engine.lease import JobLease
 from s3bo_cli.engine.lifecycle import (
@@ -31,11 +32,15 @@ from s3bo_cli.engine.tasklog import SUCCEEDED, Progress, TaskLog, TaskResult
 from s3bo_cli.engine.taskpool import Retry, RunOne, TaskPool, run_task
 from s3bo_cli.engine.taskprocs import ProcessTaskPool
 from s3bo_cli.errors import S3Error
+from s3bo_cli.greenio import Loop
 from s3bo_cli.model.manifest import ManifestEntry
 from s3bo_cli.model.statuses import JobStatus
 from s3bo_cli.model.threshold import FailureThreshold
 from s3bo_cli.safety.hook import TaskHook, task_hook
 from s3bo_cli.stores.base import ObjectStore
+
+#: What runs a job's tasks: threads, an event loop, or task processes (one interface).
+TaskRunner = TaskPool | GreenTaskPool | ProcessTaskPool
 
 S = JobStatus
 
@@ -219,8 +224,9 @@ class JobRunner:
         operation: ops.Operation,
         remaining: int,
         hook: TaskHook | None = None,
-    ) -> TaskPool | ProcessTaskPool:
-        """Threads in this process for a short job; task processes for a long one."""
+    ) -> TaskRunner:
+        """This process's threads (or its event loop) for a short job; task processes for a
+        long one."""
         context = {
             "job_id": self.job_id,
             "account_id": self.jobs.ns.account_id,
@@ -253,6 +259,8 @@ class JobRunner:
                     pacer.wait()
                     return run_task(operation, task_context, index, entry, hook=hook, retry=paced)
 
+            elif self.settings.operations is None and on_event_loop(store, name):
+                return GreenTaskPool(run_one, slots, Loop())
             return TaskPool(run_one, slots)
         # Task processes get this job's share of the slots as it stands when they start
         # (a withdrawn share still stops them at the next checkpoint).
@@ -297,7 +305,7 @@ class JobRunner:
             return edit.record
 
     def _run_tasks(
-        self, pool: TaskPool | ProcessTaskPool, progress: Progress, threshold: FailureThreshold
+        self, pool: TaskRunner, progress: Progress, threshold: FailureThreshold
     ) -> str:
         """Feed the pool, record each result once, checkpoint; why the tasks stopped."""
         every = self.settings.checkpoint_seconds

@@ -17,9 +17,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
-from s3bo_cli import logs, ops
+from s3bo_cli import greenio, logs, ops
 from s3bo_cli.engine import faults
 from s3bo_cli.engine.inflight import SlotPool
 from s3bo_cli.engine.tasklog import FAILED, SUCCEEDED, TaskResult
@@ -185,7 +185,7 @@ class TaskPool:
     def _work_loop(self) -> None:
         while (task := self._take()) is not None:
             index, entry = task
-            attempt = _Attempts(self)
+            attempt = Attempts(self)
             result = self.run_one(index, entry, retry=attempt.again)
             if attempt.dropped:
                 continue
@@ -196,10 +196,14 @@ class TaskPool:
                 self._done.notify()
 
 
-class _Attempts:
-    """One task's attempts: each gives its slot back, a throttled one retries."""
+class Attempts:
+    """One task's attempts: each gives its slot back, a throttled one retries.
 
-    def __init__(self, pool: TaskPool) -> None:
+    ``pool`` is a :class:`TaskPool` or a :class:`~s3bo_cli.engine.greenpool.GreenTaskPool`;
+    its ``_release`` gives a slot back, its ``_reacquire`` takes one for the next attempt.
+    """
+
+    def __init__(self, pool: Any) -> None:
         self.pool = pool
         self.count = 0
         self.start = time.monotonic()
@@ -217,7 +221,7 @@ class _Attempts:
             return False
         self.pool._release(time.monotonic() - self.start, True)
         self.count += 1
-        time.sleep(backoff(self.count - 1))
+        greenio.sleep(backoff(self.count - 1))  # on an event loop, the other tasks run
         if not self.pool._reacquire():
             self.dropped = True
             return False

@@ -251,8 +251,9 @@ def _child(read_fd: int, write_fd: int) -> None:
     from functools import partial
 
     from s3bo_cli import ops
+    from s3bo_cli.engine.greenpool import on_event_loop
     from s3bo_cli.engine.settings import EngineSettings
-    from s3bo_cli.engine.taskpool import TaskPool, run_task
+    from s3bo_cli.engine.taskpool import run_task
     from s3bo_cli.engine.taskstore import store_opener
     from s3bo_cli.safety.hook import hook_from_spec
 
@@ -272,49 +273,100 @@ def _child(read_fd: int, write_fd: int) -> None:
         outbox.send(("error", f"{type(exc).__name__}: {exc}"))
         os._exit(1)
     hook = hook_from_spec(job.get("hook"), operation)  # before-images, reverts, merges
-    pool = TaskPool(partial(run_task, operation, context, hook=hook), slots)
-    state = {"stop": False, "exit": False}
+    run_one = partial(run_task, operation, context, hook=hook)
+    # Every task on one thread's event loop where it can; otherwise a thread per slot.
+    if on_event_loop(store, job["operation"]):
+        _serve_on_loop(inbox, outbox, run_one, slots)
+    else:
+        _serve_on_threads(inbox, outbox, run_one, slots)
+    outbox.close()
+    os._exit(0)  # the pool's tasks are done; skip interpreter teardown
+
+
+class _Orders:
+    """What the parent has said so far; applies its messages to the pool."""
+
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+        self.stop = False
+        self.exit = False
+
+    def take(self, message: tuple[Any, ...]) -> None:
+        if message[0] == "tasks":
+            for index, entry in message[1]:
+                self.pool.submit(index, entry)
+        elif message[0] == "stop":
+            self.pool.stop()
+            self.stop = True
+        elif message[0] == "exit":
+            self.pool.stop()
+            self.exit = True
+
+
+def _serve_on_threads(inbox: Connection, outbox: Connection, run_one: Any, slots: Any) -> None:
+    """Tasks on threads; a thread of its own reads the parent's messages."""
+    from s3bo_cli.engine.taskpool import TaskPool
+
+    pool = TaskPool(run_one, slots)
+    orders = _Orders(pool)
     lock = threading.Lock()
 
     def listen() -> None:
-        while True:
+        while not orders.exit:
             try:
                 message = inbox.recv()
             except (EOFError, OSError):
                 os._exit(0)  # the parent is gone: nobody would record our results
             with lock:
-                if message[0] == "tasks":
-                    for index, entry in message[1]:
-                        pool.submit(index, entry)
-                elif message[0] == "stop":
-                    pool.stop()
-                    state["stop"] = True
-                elif message[0] == "exit":
-                    pool.stop()
-                    state["exit"] = True
-                    return
+                orders.take(message)
 
     threading.Thread(target=listen, name="s3bo-task-inbox", daemon=True).start()
+    _send_results(outbox, pool, orders, lock, lambda: time.sleep(SEND_INTERVAL))
+
+
+def _serve_on_loop(inbox: Connection, outbox: Connection, run_one: Any, slots: Any) -> None:
+    """Tasks as greenlets on this thread's event loop, which also reads the parent's messages."""
+    import contextlib
+
+    from s3bo_cli.engine.greenpool import GreenTaskPool
+    from s3bo_cli.greenio import Loop
+
+    loop = Loop()
+    pool = GreenTaskPool(run_one, slots, loop)
+    orders = _Orders(pool)
+
+    def read_inbox() -> None:
+        try:
+            while not orders.exit and inbox.poll():
+                orders.take(inbox.recv())
+        except (EOFError, OSError):
+            os._exit(0)  # the parent is gone: nobody would record our results
+        loop.interrupt()
+
+    loop.add_reader(inbox.fileno(), read_inbox)
+    _send_results(outbox, pool, orders, contextlib.nullcontext(), lambda: loop.run(SEND_INTERVAL))
+
+
+def _send_results(outbox: Connection, pool: Any, orders: _Orders, lock: Any, wait: Any) -> None:
+    """Collect results and send them in batches, until told to exit and nothing runs."""
     batch: list[TaskResult] = []
     last_send = time.monotonic()
     while True:
         batch += pool.collect(SEND_INTERVAL)
         now = time.monotonic()
         with lock:
-            stopping, leaving, idle = state["stop"], state["exit"], pool.pending == 0
+            stopping, leaving, idle = orders.stop, orders.exit, pool.pending == 0
         if batch and (len(batch) >= SEND_BATCH or now - last_send >= SEND_INTERVAL or idle):
             outbox.send(("results", batch))
             batch, last_send = [], now
         if idle and stopping:
             outbox.send(("idle",))
             with lock:
-                state["stop"] = False
+                orders.stop = False
         if idle and leaving:
-            break
+            return
         if idle and not batch:
-            time.sleep(SEND_INTERVAL)  # nothing to run: wait for tasks without spinning
-    outbox.close()
-    os._exit(0)  # the pool's threads are done; skip interpreter teardown
+            wait()  # nothing to run: wait for tasks without spinning
 
 
 if __name__ == "__main__":

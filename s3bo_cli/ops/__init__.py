@@ -53,6 +53,19 @@ REGISTRY: dict[str, str] = {
     "S3UpdateObjectEncryption": "s3bo_cli.ops.encryption:update_encryption",
 }
 
+#: Operations that read and write an object's metadata only (no object data, no other
+#: service): each task makes a few small per-object requests.
+METADATA_ONLY = frozenset(
+    {
+        "S3PutObjectTagging",
+        "S3DeleteObjectTagging",
+        "S3PutObjectAcl",
+        "S3InitiateRestoreObject",
+        "S3PutObjectLegalHold",
+        "S3PutObjectRetention",
+    }
+)
+
 
 def get(name: str) -> Operation | None:
     """The operation's function, or None when the local engine cannot run it."""

@@ -175,6 +175,12 @@ class S3Store:
             self._direct = DirectS3(endpoint_url, self.region, credentials, size=in_flight)
 
     @property
+    def cooperative(self) -> bool:
+        """Whether the per-object calls wait through :mod:`s3bo_cli.greenio` (the direct
+        path), so that many can be in flight on one thread's event loop."""
+        return self._direct is not None
+
+    @property
     def client(self) -> Any:
         """The boto3 client, made on first use (an engine's task store may never need it)."""
         if self._client is None:

@@ -32,15 +32,40 @@ def fill(pool: SlotPool) -> int:
 
 
 def test_a_pool_hands_out_no_more_slots_than_its_limit():
-    pool = SlotPool(4, ceiling=8)
+    pool = SlotPool(4, ceiling=8, slow_start=False)
     assert fill(pool) == 4
     pool.release(0.01)
     assert pool.try_acquire()
     assert not pool.try_acquire()
 
 
+def test_before_any_decrease_the_limit_doubles_each_round_up_to_the_ceiling():
+    clock = Clock()
+    pool = SlotPool(8, ceiling=100, clock=clock)
+    rounds(pool, clock, 1)
+    assert pool.limit == 16
+    rounds(pool, clock, 2)
+    assert pool.limit == 64
+    rounds(pool, clock, 1)
+    assert pool.limit == 100  # never past the ceiling
+    throttle_round(pool, clock, 1)  # the first decrease ends the doubling
+    assert not pool.slow_start
+    limit = pool._limit
+    rounds(pool, clock, 1)  # just under the throttle point: a fifth of a slot a round
+    assert pool._limit == pytest.approx(limit + inflight.PROBE_INCREASE, abs=0.05)
+
+
+def test_a_slow_answer_also_ends_the_doubling():
+    clock = Clock()
+    pool = SlotPool(8, ceiling=1000, clock=clock)
+    rounds(pool, clock, 2, latency=0.05)
+    assert pool.limit == 32
+    rounds(pool, clock, 3, latency=0.05 * inflight.LATENCY_TOLERANCE * 3)  # the endpoint is swamped
+    assert not pool.slow_start and pool.limit < 64
+
+
 def test_successes_open_about_one_slot_per_round_up_to_the_ceiling():
-    pool = SlotPool(4, ceiling=6)
+    pool = SlotPool(4, ceiling=6, slow_start=False)
     for _ in range(8):  # two rounds of about 4 requests at a steady latency
         assert pool.try_acquire()
         pool.release(0.05)
@@ -129,7 +154,7 @@ def test_a_few_throttles_among_many_successes_shrink_by_the_factor_only():
 
 def test_growing_back_slows_just_under_the_last_throttle_point():
     clock = Clock()
-    pool = SlotPool(40, ceiling=1000, clock=clock)
+    pool = SlotPool(40, ceiling=1000, slow_start=False, clock=clock)
     rounds(pool, clock, 1)
     point = pool._limit
     throttle_round(pool, clock, 1)
@@ -146,8 +171,10 @@ def test_growing_back_slows_just_under_the_last_throttle_point():
 
 def test_pools_dividing_an_endpoint_grow_together_as_one_would():
     clock = Clock()
-    one = SlotPool(10, ceiling=1000, clock=clock)
-    halves = [SlotPool(5, ceiling=1000, increase=0.5, clock=clock) for _ in range(2)]
+    one = SlotPool(10, ceiling=1000, slow_start=False, clock=clock)
+    halves = [
+        SlotPool(5, ceiling=1000, increase=0.5, slow_start=False, clock=clock) for _ in range(2)
+    ]
     for _ in range(20):
         rounds(one, clock, 1)
         for pool in halves:

@@ -7,9 +7,15 @@ S3Store too (the ``s3-direct`` store); here are the parts beneath them.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from botocore.auth import S3SigV4Auth
@@ -18,11 +24,13 @@ from botocore.credentials import Credentials
 from botocore.parsers import DEFAULT_TIMESTAMP_PARSER
 
 from s3bo_cli.errors import S3Error
+from s3bo_cli.greenio import Loop
 from s3bo_cli.stores.s3direct import parse_timestamp
 from s3bo_cli.stores.s3http import HttpError, HttpPool
 from s3bo_cli.stores.sigv4 import S3Signer
 
 NOW = dt.datetime(2026, 11, 30, 21, 5, 7)
+ENDPOINT = Path(__file__).resolve().parents[2] / "bench" / "s3endpoint.py"
 
 
 class _Frozen:
@@ -155,67 +163,103 @@ def server() -> Iterator[Callable[..., Server]]:
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nx-amz-version-id: v1\r\n\r\nhi"
 
 
-def test_keeps_the_connection_alive(server) -> None:
+def on_loop(function: Callable[[], Any]) -> Any:
+    """``function()`` run as a task of an event loop (its waits switch to the hub)."""
+    loop = Loop()
+    outcome: list[tuple[Any, BaseException | None]] = []
+
+    def task() -> None:
+        try:
+            outcome.append((function(), None))
+        except Exception as exc:
+            outcome.append((None, exc))
+        loop.interrupt()
+
+    loop.spawn(task)
+    while not outcome:
+        loop.run(60)
+    loop.close()
+    value, error = outcome[0]
+    if error is not None:
+        raise error
+    return value
+
+
+@pytest.fixture(params=["thread", "event loop"])
+def call(request) -> Callable[[Callable[[], Any]], Any]:
+    """Runs a request on a plain thread (it blocks) or as a task of an event loop."""
+    if request.param == "thread":
+        return lambda function: function()
+    return on_loop
+
+
+def test_keeps_the_connection_alive(server, call) -> None:
     srv = server(OK, OK, OK)
     pool = HttpPool(srv.url)
-    bodies = [pool.request("GET", f"/b/k{i}", {"Host": "x"}).body for i in range(3)]
+    bodies = [
+        call(lambda i=i: pool.request("GET", f"/b/k{i}", {"Host": "x"})).body for i in range(3)
+    ]
     assert bodies == [b"hi"] * 3
     assert srv.connections == 1
     assert srv.requests[0].startswith(b"GET /b/k0 HTTP/1.1\r\nHost: x\r\n")
 
 
-def test_reads_chunked_bodies_and_repeated_headers(server) -> None:
+def test_reads_chunked_bodies_and_repeated_headers(server, call) -> None:
     chunked = (
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\nx-a: 2\r\n\r\n"
         b"3\r\nabc\r\n4;ext=1\r\ndefg\r\n0\r\nTrailer: t\r\n\r\n"
     )
     srv = server(chunked, OK)
     pool = HttpPool(srv.url)
-    response = pool.request("GET", "/b/k", {})
+    response = call(lambda: pool.request("GET", "/b/k", {}))
     assert (response.status, response.body, response.headers["x-a"]) == (200, b"abcdefg", "1, 2")
-    assert pool.request("GET", "/b/k", {}).body == b"hi"  # the chunked body was read whole
+    assert (
+        call(lambda: pool.request("GET", "/b/k", {})).body == b"hi"
+    )  # the chunked body was read whole
     assert srv.connections == 1
 
 
-def test_head_has_no_body_and_close_ends_the_connection(server) -> None:
+def test_head_has_no_body_and_close_ends_the_connection(server, call) -> None:
     head = b"HTTP/1.1 404 Not Found\r\nContent-Length: 120\r\n\r\n"
     closing = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
     srv = server(head, closing, OK)
     pool = HttpPool(srv.url)
-    assert pool.request("HEAD", "/b/k", {}).status == 404
-    assert pool.request("PUT", "/b/k?tagging", {}, b"<x/>").status == 200
-    assert pool.request("GET", "/b/k", {}).body == b"hi"
+    assert call(lambda: pool.request("HEAD", "/b/k", {})).status == 404
+    assert call(lambda: pool.request("PUT", "/b/k?tagging", {}, b"<x/>")).status == 200
+    assert call(lambda: pool.request("GET", "/b/k", {})).body == b"hi"
     assert srv.connections == 2
     assert b"Content-Length: 4\r\n" in srv.requests[1]
 
 
-def test_an_idle_connection_the_server_closed_is_replaced(server) -> None:
+def test_an_idle_connection_the_server_closed_is_replaced(server, call) -> None:
     def hang_up(conn: socket.socket) -> None:
         conn.shutdown(socket.SHUT_RDWR)  # as a server does with an idle keep-alive
 
     srv = server(OK, hang_up, OK)
     pool = HttpPool(srv.url)
-    assert pool.request("GET", "/b/1", {}).body == b"hi"
-    assert pool.request("GET", "/b/2", {}).body == b"hi"  # sent again, on a new connection
+    assert call(lambda: pool.request("GET", "/b/1", {})).body == b"hi"
+    assert (
+        call(lambda: pool.request("GET", "/b/2", {})).body == b"hi"
+    )  # sent again, on a new connection
     assert srv.connections == 2
 
 
-def test_a_new_connection_that_fails_is_an_error(server) -> None:
+def test_a_new_connection_that_fails_is_an_error(server, call) -> None:
     def hang_up(conn: socket.socket) -> None:
         conn.shutdown(socket.SHUT_RDWR)
 
     srv = server(hang_up, OK)
     with pytest.raises(HttpError):
-        HttpPool(srv.url).request("GET", "/b/k", {})
+        call(lambda: HttpPool(srv.url).request("GET", "/b/k", {}))
 
 
-def test_garbage_is_an_error(server) -> None:
+def test_garbage_is_an_error(server, call) -> None:
     srv = server(b"SSH-2.0-OpenSSH\r\n\r\n")
     with pytest.raises(HttpError, match="not an HTTP response"):
-        HttpPool(srv.url).request("GET", "/b/k", {})
+        call(lambda: HttpPool(srv.url).request("GET", "/b/k", {}))
 
 
-def test_an_endpoint_that_drops_the_connection_is_service_unavailable(server, monkeypatch):
+def test_an_endpoint_that_drops_the_connection_is_service_unavailable(server, monkeypatch, call):
     """A network failure reaches the engine as 503 ServiceUnavailable, which it retries."""
     from s3bo_cli.stores.s3store import S3Store
 
@@ -227,8 +271,55 @@ def test_an_endpoint_that_drops_the_connection_is_service_unavailable(server, mo
     srv = server(hang_up)
     store = S3Store(endpoint_url=srv.url, region="us-east-1", in_flight=2)
     with pytest.raises(S3Error) as caught:
-        store.put_object_tagging("data", "k", {"a": "b"})
+        call(lambda: store.put_object_tagging("data", "k", {"a": "b"}))
     assert (caught.value.code, caught.value.http_status) == ("ServiceUnavailable", 503)
+
+
+def test_a_response_that_arrives_in_pieces_is_read_whole(server, call) -> None:
+    def trickle(conn: socket.socket) -> None:
+        for piece in (b"HTTP/1.1 200 OK\r\nContent-", b"Length: 5\r\n\r", b"\nhel", b"lo"):
+            conn.sendall(piece)
+            time.sleep(0.02)  # each piece a packet of its own
+
+    srv = server(trickle)
+    assert call(lambda: HttpPool(srv.url).request("GET", "/b/k", {})).body == b"hello"
+
+
+def test_an_endpoint_that_never_answers_times_out(server, call) -> None:
+    def silent(conn: socket.socket) -> None:
+        conn.recv(1)  # holds the connection open, answering nothing
+        time.sleep(5)
+
+    srv = server(silent)
+    with pytest.raises(HttpError, match="timed out"):
+        call(lambda: HttpPool(srv.url, timeout=0.1).request("GET", "/b/k", {}))
+
+
+def test_on_an_event_loop_every_task_has_its_request_in_flight_at_once() -> None:
+    """Fifty tasks on one thread: the endpoint sees all fifty requests at the same time."""
+    endpoint = subprocess.Popen(
+        [sys.executable, str(ENDPOINT), "--latency", "0.3"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        url = endpoint.stdout.readline().strip()
+        pool = HttpPool(url, size=50)
+        assert pool.request("PUT", "/data", {"Host": "x"}).status == 200  # the bucket
+        loop = Loop()
+        answers: list[int] = []
+
+        def task(i: int) -> None:
+            answers.append(pool.request("HEAD", f"/data/k{i}", {"Host": "x"}).status)
+            loop.interrupt()
+
+        for i in range(50):
+            loop.spawn(task, i)
+        while len(answers) < 50:
+            loop.run(60)
+        assert answers == [200] * 50
+    finally:
+        endpoint.terminate()
+        counters = json.loads(endpoint.communicate(timeout=30)[0].strip().splitlines()[-1])
+    assert counters["peak_in_flight"] == 50
 
 
 def test_the_engine_store_sends_per_object_calls_itself(moto_endpoint: str) -> None:
