@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -103,12 +104,18 @@ def test_timestamps_parse_as_botocore_parses_them(value: str) -> None:
 class Server:
     """A loopback server that answers each request with the next scripted reply."""
 
-    def __init__(self, replies: list[bytes | Callable[[socket.socket], None]]) -> None:
+    def __init__(
+        self,
+        replies: list[bytes | Callable[[socket.socket], None]],
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.replies = list(replies)
+        self.tls = tls
         self.connections = 0
         self.requests: list[bytes] = []
         self.sock = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        scheme = "https" if tls is not None else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.sock.getsockname()[1]}"
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
 
@@ -119,6 +126,12 @@ class Server:
             except OSError:
                 return
             self.connections += 1
+            if self.tls is not None:
+                try:
+                    conn = self.tls.wrap_socket(conn, server_side=True)
+                except ssl.SSLError:  # the client refused the certificate
+                    conn.close()
+                    continue
             with conn:
                 reader = conn.makefile("rb")
                 while self.replies:
@@ -151,8 +164,10 @@ class Server:
 def server() -> Iterator[Callable[..., Server]]:
     started: list[Server] = []
 
-    def start(*replies: bytes | Callable[[socket.socket], None]) -> Server:
-        started.append(Server(list(replies)))
+    def start(
+        *replies: bytes | Callable[[socket.socket], None], tls: ssl.SSLContext | None = None
+    ) -> Server:
+        started.append(Server(list(replies), tls))
         return started[-1]
 
     yield start
@@ -273,6 +288,67 @@ def test_an_endpoint_that_drops_the_connection_is_service_unavailable(server, mo
     with pytest.raises(S3Error) as caught:
         call(lambda: store.put_object_tagging("data", "k", {"a": "b"}))
     assert (caught.value.code, caught.value.http_status) == ("ServiceUnavailable", 503)
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> Path:
+    """A self-signed certificate (and its key, in the same PEM file) for 127.0.0.1."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    path = tmp_path_factory.mktemp("tls") / "cert.pem"
+    path.write_bytes(
+        cert.public_bytes(serialization.Encoding.PEM)
+        + key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return path
+
+
+def test_https_endpoints_are_verified_and_kept_alive(server, call, certificate) -> None:
+    serving = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    serving.load_cert_chain(certificate)
+    srv = server(OK, OK, tls=serving)
+    trusting = ssl.create_default_context(cafile=str(certificate))
+    pool = HttpPool(srv.url, ssl_context=trusting)
+    assert call(lambda: pool.request("GET", "/b/1", {"Host": "x"})).body == b"hi"
+    assert call(lambda: pool.request("GET", "/b/2", {"Host": "x"})).body == b"hi"
+    assert srv.connections == 1
+
+
+def test_an_https_endpoint_with_an_untrusted_certificate_is_refused(
+    server, call, certificate
+) -> None:
+    serving = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    serving.load_cert_chain(certificate)
+    srv = server(OK, tls=serving)
+    with pytest.raises(HttpError, match="CERTIFICATE_VERIFY_FAILED"):
+        call(lambda: HttpPool(srv.url).request("GET", "/b/k", {}))  # default trust store
 
 
 def test_a_response_that_arrives_in_pieces_is_read_whole(server, call) -> None:
