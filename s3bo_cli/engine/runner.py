@@ -304,9 +304,7 @@ class JobRunner:
                 return None
             return edit.record
 
-    def _run_tasks(
-        self, pool: TaskRunner, progress: Progress, threshold: FailureThreshold
-    ) -> str:
+    def _run_tasks(self, pool: TaskRunner, progress: Progress, threshold: FailureThreshold) -> str:
         """Feed the pool, record each result once, checkpoint; why the tasks stopped."""
         every = self.settings.checkpoint_seconds
         stop: str | None = None
