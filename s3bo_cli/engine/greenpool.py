@@ -74,7 +74,9 @@ class GreenTaskPool:
         self.loop.interrupt()
 
     def close(self) -> None:
+        """Stop, and close the loop (its epoll descriptor): a worker runs many jobs."""
         self.stop()
+        self.loop.close()
 
     def __enter__(self) -> GreenTaskPool:
         return self

@@ -156,6 +156,23 @@ def test_a_throttled_task_waiting_for_a_slot_is_dropped_by_stop(monkeypatch) -> 
     assert sorted(r.index for r in done) == [1, 2]
 
 
+def test_a_closed_pool_leaves_no_descriptor_open() -> None:
+    def open_descriptors() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    def run_one(index: int, entry: ManifestEntry, *, retry: Any = None) -> TaskResult:
+        greenio.sleep(0)
+        return ok(index)
+
+    before = open_descriptors()
+    for _ in range(20):  # a worker running job after job in its own process
+        with GreenTaskPool(run_one, SlotPool(4, adaptive=False), Loop()) as pool:
+            for index in range(8):
+                pool.submit(index, ManifestEntry("b", f"k{index}"))
+            collect_all(pool, 8)
+    assert open_descriptors() == before
+
+
 def test_only_metadata_operations_on_a_cooperative_store_run_on_a_loop() -> None:
     class Cooperative:
         cooperative = True
