@@ -193,7 +193,11 @@ class TaskPool:
             self._release(attempt.latency(throttled), throttled)
             with self._lock:
                 self._results.append(result)
-                self._done.notify()
+                # The feeder wakes for a batch of results, or when the queue runs low:
+                # a wake-up per result cost a context switch a task, for no more work.
+                batch = max(1, self.slots.limit // 2)
+                if len(self._results) >= batch or len(self._queue) < batch:
+                    self._done.notify()
 
 
 class Attempts:

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +33,19 @@ def write_json_text(path: Path, payload: str, *, fsync: bool = True) -> None:
 
 
 def write_atomic(
-    path: str | Path, payload: bytes, *, tmp_dir: str | Path | None = None, fsync: bool = True
+    path: str | Path,
+    payload: bytes,
+    *,
+    tmp_dir: str | Path | None = None,
+    fsync: bool = True,
+    sync: Callable[[int], None] | None = None,
 ) -> None:
     """Replace ``path`` with ``payload``: readers see the old file or the new one, never a mix.
 
     The one atomic writer of s3bo (state files, pid files, the DirStore's records).
     The temp file is made in ``tmp_dir`` (a store's own temp area) or beside ``path``
-    as ``.<name>.<random>.tmp``; missing folders are created.
+    as ``.<name>.<random>.tmp``; missing folders are created. ``sync`` makes the temp
+    file durable (``os.fsync``; the DirStore's gives up its turn meanwhile).
     """
     dest = os.fspath(path)
     if tmp_dir is None:
@@ -52,7 +59,7 @@ def write_atomic(
             while view:
                 view = view[os.write(fd, view) :]
             if fsync:
-                os.fsync(fd)
+                (sync or os.fsync)(fd)
         finally:
             os.close(fd)
         replace_into(tmp, dest)

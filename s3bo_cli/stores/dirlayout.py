@@ -42,6 +42,7 @@ except ImportError:  # pragma: no cover - Windows
 
 from s3bo_cli.errors import S3Error
 from s3bo_cli.state.files import write_atomic
+from s3bo_cli.stores.dirturn import TURN
 from s3bo_cli.stores.rules import access_denied, check_key
 from s3bo_cli.stores.types import (
     Acl,
@@ -123,13 +124,18 @@ def open_data(path: str, key: str) -> IO[bytes]:
     The path was confined when it was made; ``O_NOFOLLOW`` closes the gap for a
     link swapped in since.
     """
+    return os.fdopen(data_fd(path, key), "rb")
+
+
+def data_fd(path: str, key: str) -> int:
+    """:func:`open_data`'s descriptor, for plain reads."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+        return os.open(path, flags)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise link_refused(key) from None
         raise
-    return os.fdopen(fd, "rb")
 
 
 def permission_denied(exc: PermissionError) -> S3Error:
@@ -312,18 +318,35 @@ class _StripeLocks:
 
     @contextlib.contextmanager
     def hold(self, stripe: int) -> Iterator[None]:
-        with _thread_locks[stripe]:
+        """Hold one stripe; the DirStore's turn is given up while another holder is
+        waited for (see :mod:`s3bo_cli.stores.dirturn`)."""
+        thread_lock = _thread_locks[stripe]
+        if not thread_lock.acquire(blocking=False):
+            with TURN.waiting():
+                thread_lock.acquire()
+        try:
             if fcntl is None:  # pragma: no cover - Windows
                 os.makedirs(self.dir, exist_ok=True)
-                with FileLock(self._path(stripe)):
+                with TURN.waiting():
+                    lock = FileLock(self._path(stripe))
+                    lock.acquire()
+                try:
                     yield
+                finally:
+                    lock.release()
                 return
             fd = self._fd(stripe)
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:  # another process holds it
+                with TURN.waiting():
+                    fcntl.flock(fd, fcntl.LOCK_EX)
             try:
                 yield
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            thread_lock.release()
 
     def __del__(self) -> None:
         if self._pid == os.getpid():
@@ -340,7 +363,7 @@ def write_json(
 ) -> None:
     """Atomically replace ``dest`` with ``data`` (records stay on one line: faster to encode)."""
     text = json.dumps(data, indent=indent, sort_keys=True, ensure_ascii=False) + "\n"
-    write_atomic(dest, text.encode(), tmp_dir=tmp_dir, fsync=fsync)
+    write_atomic(dest, text.encode(), tmp_dir=tmp_dir, fsync=fsync, sync=TURN.fsync)
 
 
 def read_json(path: str) -> dict[str, Any] | None:

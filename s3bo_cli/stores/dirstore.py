@@ -35,6 +35,7 @@ from s3bo_cli.stores.dirlayout import (
     retention_to_json,
     write_json,
 )
+from s3bo_cli.stores.dirturn import TURN
 from s3bo_cli.stores.rules import (
     MAX_COPY_SIZE,
     access_denied,
@@ -451,17 +452,19 @@ class DirStore:
         change: Callable[[dict[str, Any]], None],
         before: TagsObserver | None = None,
     ) -> None:
-        """Read-modify-write one version's record under the object's lock."""
-        files = self._files(bucket)
-        key_segments(key)
-        with files.paths.lock(key):
-            target = files.find(key, version_id, locked=True)
-            if before is not None:
-                files.fill_etag(key, target)  # a hand-dropped file's: saved with the change
-                record = target.record
-                before(record["etag"], record.get("version_id"), dict(record.get("tags") or {}))
-            change(target.record)
-            files.save(target)
+        """Read-modify-write one version's record under the object's lock, in the store's
+        turn (one thread at a time between waits: see :mod:`s3bo_cli.stores.dirturn`)."""
+        with TURN.held():
+            files = self._files(bucket)
+            key_segments(key)
+            with files.paths.lock(key):
+                target = files.find(key, version_id, locked=True)
+                if before is not None:
+                    files.fill_etag(key, target)  # a hand-dropped file's: saved with the change
+                    record = target.record
+                    before(record["etag"], record.get("version_id"), dict(record.get("tags") or {}))
+                change(target.record)
+                files.save(target)
 
     def _record(self, bucket: str, key: str, version_id: str | None) -> dict[str, Any]:
         return self._files(bucket).find(key, version_id).record
