@@ -64,9 +64,9 @@ class Loop:
     """One thread's hub: runs task greenlets, wakes them on I/O and timers.
 
     ``spawn`` starts a task (it runs at the hub's next turn); ``run(timeout)``
-    turns the hub until nothing is ready and ``timeout`` has passed or
-    :meth:`interrupt` is called; it returns what callbacks it ran. Everything
-    happens on the thread that created the loop.
+    turns the hub until ``timeout`` has passed or :meth:`interrupt` is called (a
+    task that finishes, or a reader that took a message, calls it so the caller
+    can collect). Everything happens on the thread that created the loop.
     """
 
     def __init__(self) -> None:
