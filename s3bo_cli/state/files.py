@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import secrets
@@ -69,20 +70,40 @@ def write_atomic(
         raise
 
 
+class _TempNames:
+    """Temp file names without a random draw (a system call) for each: a random part per
+    process, drawn again in a forked child, then a counter."""
+
+    def __init__(self) -> None:
+        self._reset()
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        self._base = secrets.token_hex(6)
+        self._count = itertools.count()
+
+    def next(self) -> str:
+        return f"{self._base}{next(self._count):04x}"
+
+
+_temp_names = _TempNames()
+
+
 def temp_file(folder: str, *, prefix: str = "", suffix: str = "") -> tuple[int, str]:
     """A new exclusive temp file in ``folder`` (created if missing): (fd, path).
 
     Mode 0644 less the umask, as for any file s3bo writes (objects stay readable).
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-    for _ in range(2):
-        path = os.path.join(
-            folder, f"{prefix}{secrets.token_hex(8)}{TEMP_SUFFIX if prefix else ''}"
-        )
+    for _ in range(3):
+        path = os.path.join(folder, f"{prefix}{_temp_names.next()}{TEMP_SUFFIX if prefix else ''}")
         try:
             return os.open(path, flags, 0o644), path
         except FileNotFoundError:
             os.makedirs(folder, exist_ok=True)
+        except FileExistsError:  # left by a process whose random part was the same
+            _temp_names._reset()
     raise OSError(f"cannot create a temp file in {folder}")
 
 

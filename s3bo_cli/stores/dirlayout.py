@@ -60,6 +60,11 @@ LOCK_STRIPES = 256
 _NAME_MAX = 255
 _VERSION_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 _thread_locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
+#: Forks so far in this process's line (a child's lock descriptors are its parent's):
+#: counted at each fork rather than asking the pid, a system call, for each lock.
+_forks = [0]
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=lambda: _forks.__setitem__(0, _forks[0] + 1))
 #: The store's own entries in a bucket's ``.s3bo`` folder (none may be a link).
 INTERNALS = ("bucket.json", "tmp", "locks", "meta", "versions", "folders")
 #: A check of the ``.s3bo`` folder's entries stays good while the folder is unchanged,
@@ -245,7 +250,7 @@ class BucketPaths:
         relative = path[len(self.dir) + 1 :]
         current = below or self.dir
         for part in path[len(current) + 1 :].split(os.sep):
-            current = os.path.join(current, part)
+            current = current + os.sep + part
             try:
                 mode = os.lstat(current).st_mode
             except (FileNotFoundError, NotADirectoryError):
@@ -296,13 +301,14 @@ class _StripeLocks:
         self.dir = lock_dir
         self._fds: dict[int, int] = {}
         self._pid = os.getpid()
+        self._forks = _forks[0]
 
     def _path(self, stripe: int) -> str:
         return os.path.join(self.dir, f"{stripe:03d}.lock")
 
     def _fd(self, stripe: int) -> int:
-        if self._pid != os.getpid():  # a forked child must not share the parent's locks
-            self._fds, self._pid = {}, os.getpid()
+        if self._forks != _forks[0]:  # a forked child must not share the parent's locks
+            self._fds, self._pid, self._forks = {}, os.getpid(), _forks[0]
         fd = self._fds.get(stripe)
         if fd is None:
             flags = (
@@ -358,11 +364,18 @@ class _StripeLocks:
 # -- atomic file writes: s3bo's one writer, with the bucket's own temp area --------------
 
 
+#: One encoder for every record (``json.dumps`` with options builds one per call).
+_RECORD_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
+
+
 def write_json(
     tmp_dir: str, dest: str, data: dict[str, Any], *, fsync: bool = True, indent: int | None = None
 ) -> None:
     """Atomically replace ``dest`` with ``data`` (records stay on one line: faster to encode)."""
-    text = json.dumps(data, indent=indent, sort_keys=True, ensure_ascii=False) + "\n"
+    if indent is None:
+        text = _RECORD_ENCODER.encode(data) + "\n"
+    else:
+        text = json.dumps(data, indent=indent, sort_keys=True, ensure_ascii=False) + "\n"
     write_atomic(dest, text.encode(), tmp_dir=tmp_dir, fsync=fsync, sync=TURN.fsync)
 
 

@@ -456,7 +456,7 @@ class DirStore:
         turn (one thread at a time between waits: see :mod:`s3bo_cli.stores.dirturn`)."""
         with TURN.held():
             files = self._files(bucket)
-            key_segments(key)
+            key_segments(key)  # a bad key is refused before a lock file is made
             with files.paths.lock(key):
                 target = files.find(key, version_id, locked=True)
                 if before is not None:

@@ -54,15 +54,20 @@ class Turn:
 
     @contextlib.contextmanager
     def waiting(self) -> Iterator[None]:
-        """Give the turn up while waiting, if this thread holds it; take it back after."""
-        holding = getattr(self._local, "depth", 0) > 0
-        if holding:
+        """Give the turn up while waiting, if this thread holds it; take it back after.
+
+        Within, the thread holds no turn (a nested wait gives up nothing more)."""
+        local = self._local
+        depth = getattr(local, "depth", 0)
+        if depth:
+            local.depth = 0
             self._lock.release()
         try:
             yield
         finally:
-            if holding:
+            if depth:
                 self._lock.acquire()
+                local.depth = depth
 
     def fsync(self, fd: int) -> None:
         """``os.fsync``, with the turn given up meanwhile."""

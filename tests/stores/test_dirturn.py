@@ -42,6 +42,27 @@ def test_the_turn_excludes_other_threads_and_is_reentrant() -> None:
     assert not thread.is_alive()
 
 
+def test_a_nested_wait_gives_up_nothing_more_and_the_turn_comes_back_whole() -> None:
+    turn = Turn()
+    taken = threading.Event()
+
+    def other() -> None:
+        with turn.held():
+            taken.set()
+
+    with turn.held():
+        with turn.waiting(), turn.waiting():  # a wait inside a wait (a save's fsync)
+            thread = threading.Thread(target=other)
+            thread.start()
+            assert taken.wait(STUCK)
+            thread.join(STUCK)
+            with turn.held():  # taken again inside the wait, and given back
+                pass
+        # Held again by this thread alone: another thread cannot take it.
+        assert not turn._lock.acquire(blocking=False)
+    assert turn._lock.acquire(blocking=False)
+
+
 def test_a_tag_write_gives_the_turn_up_while_its_record_is_fsynced(
     ds: DirStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
