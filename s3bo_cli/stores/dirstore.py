@@ -160,6 +160,10 @@ class DirStore:
                 "replication": None,
             },
         )
+        # Made now rather than by the first write: while ``.s3bo`` keeps changing, every
+        # call checks each of its entries for links again (see confine_internals).
+        for folder in ("locks", "meta"):
+            os.makedirs(os.path.join(paths.meta_root, folder), exist_ok=True)
 
     @access_checked
     def bucket_exists(self, bucket: str) -> bool:

@@ -297,3 +297,21 @@ def test_a_copy_job_cannot_write_through_a_link_in_its_destination(
     job = s3bo("describe-job", "--job-id", run.json["JobId"]).json["Job"]
     assert job["ProgressSummary"]["NumberOfTasksFailed"] == 1, job
     assert _snapshot(outside) == before
+
+
+def test_a_new_bucket_internals_stay_unchanged_by_its_first_writes(state_dir: Path) -> None:
+    """The lock and record folders are made with the bucket: the first tag writes of a
+    job do not change ``.s3bo``, so its one-lstat check holds from the first task on."""
+    import os
+    import time
+
+    ds = DirStore(state_dir / "buckets")
+    ds.create_bucket("data")
+    (state_dir / "buckets/data/dropped").write_bytes(b"x")  # by hand: no record yet
+    meta_root = state_dir / "buckets/data/.s3bo"
+    an_hour_ago = time.time() - 3600
+    os.utime(meta_root, (an_hour_ago, an_hour_ago))
+    before = os.stat(meta_root).st_mtime_ns
+    ds.put_object_tagging("data", "dropped", {"a": "b"})
+    assert os.stat(meta_root).st_mtime_ns == before
+    assert ds.get_object_tagging("data", "dropped") == {"a": "b"}
