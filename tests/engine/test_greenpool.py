@@ -100,6 +100,15 @@ def test_stop_leaves_queued_tasks_unstarted_and_lets_running_ones_finish() -> No
     assert sorted(r.index for r in done) == started == [0, 1, 2]
 
 
+def until_a_task_waits_to_retry(pool: GreenTaskPool, tasks: int) -> GreenTaskPool:
+    """``tasks`` submitted, the loop turned until a throttled one waits for a slot."""
+    for index in range(tasks):
+        pool.submit(index, ManifestEntry("b", f"k{index}"))
+    while not pool._retrying:
+        pool.collect(0.01)
+    return pool
+
+
 def test_a_throttled_task_takes_a_freed_slot_before_tasks_not_yet_started(monkeypatch) -> None:
     loop = Loop()
     first_done, second_done = Signal(loop), Signal(loop)
@@ -119,11 +128,7 @@ def test_a_throttled_task_takes_a_freed_slot_before_tasks_not_yet_started(monkey
         return ok(index)
 
     monkeypatch.setattr(taskpool, "backoff", lambda attempt: 0.0)
-    pool = GreenTaskPool(run_one, SlotPool(2, adaptive=False), loop)
-    for index in range(4):
-        pool.submit(index, ManifestEntry("b", f"k{index}"))
-    while not pool._retrying:
-        pool.collect(0.01)
+    pool = until_a_task_waits_to_retry(GreenTaskPool(run_one, SlotPool(2, adaptive=False), loop), 4)
     first_done.set()  # task 1 ends: its slot goes to task 0's retry, not to task 3
     second_done.set()
     done = collect_all(pool, 4)
@@ -145,11 +150,7 @@ def test_a_throttled_task_waiting_for_a_slot_is_dropped_by_stop(monkeypatch) -> 
         return ok(index)
 
     monkeypatch.setattr(taskpool, "backoff", lambda attempt: 0.0)
-    pool = GreenTaskPool(run_one, SlotPool(2, adaptive=False), loop)
-    for index in range(3):
-        pool.submit(index, ManifestEntry("b", f"k{index}"))
-    while not pool._retrying:
-        pool.collect(0.01)
+    pool = until_a_task_waits_to_retry(GreenTaskPool(run_one, SlotPool(2, adaptive=False), loop), 3)
     pool.stop()
     hold.set()
     done = collect_all(pool, 2)  # tasks 1 and 2; task 0 stays to do
