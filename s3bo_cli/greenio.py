@@ -121,8 +121,6 @@ class Loop:
                     wait = min(wait, max(0.0, self._timers[0][0] - now))
                 if self._waiting:  # I/O deadlines are looked at once a second
                     wait = min(wait, max(0.0, self._next_sweep - now))
-                if self._ready:
-                    wait = 0.0
                 for key, _ in self._selector.select(wait):
                     if key.data is None:
                         self._readers[key.fd]()

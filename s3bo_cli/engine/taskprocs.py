@@ -39,14 +39,20 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from s3bo_cli import logs
 from s3bo_cli.engine.tasklog import TaskResult
 from s3bo_cli.model.manifest import ManifestEntry
+
+if TYPE_CHECKING:
+    from s3bo_cli.engine.greenpool import GreenTaskPool
+    from s3bo_cli.engine.inflight import SlotPool
+    from s3bo_cli.engine.taskpool import RunOne, TaskPool
 
 #: Results a child gathers before sending them (or after SEND_INTERVAL seconds).
 SEND_BATCH = 256
@@ -286,7 +292,7 @@ def _child(read_fd: int, write_fd: int) -> None:
 class _Orders:
     """What the parent has said so far; applies its messages to the pool."""
 
-    def __init__(self, pool: Any) -> None:
+    def __init__(self, pool: TaskPool | GreenTaskPool) -> None:
         self.pool = pool
         self.stop = False
         self.exit = False
@@ -303,7 +309,9 @@ class _Orders:
             self.exit = True
 
 
-def _serve_on_threads(inbox: Connection, outbox: Connection, run_one: Any, slots: Any) -> None:
+def _serve_on_threads(
+    inbox: Connection, outbox: Connection, run_one: RunOne, slots: SlotPool
+) -> None:
     """Tasks on threads; a thread of its own reads the parent's messages."""
     from s3bo_cli.engine.taskpool import TaskPool
 
@@ -324,7 +332,7 @@ def _serve_on_threads(inbox: Connection, outbox: Connection, run_one: Any, slots
     _send_results(outbox, pool, orders, lock, lambda: time.sleep(SEND_INTERVAL))
 
 
-def _serve_on_loop(inbox: Connection, outbox: Connection, run_one: Any, slots: Any) -> None:
+def _serve_on_loop(inbox: Connection, outbox: Connection, run_one: RunOne, slots: SlotPool) -> None:
     """Tasks as greenlets on this thread's event loop, which also reads the parent's messages."""
     import contextlib
 
@@ -347,7 +355,13 @@ def _serve_on_loop(inbox: Connection, outbox: Connection, run_one: Any, slots: A
     _send_results(outbox, pool, orders, contextlib.nullcontext(), lambda: loop.run(SEND_INTERVAL))
 
 
-def _send_results(outbox: Connection, pool: Any, orders: _Orders, lock: Any, wait: Any) -> None:
+def _send_results(
+    outbox: Connection,
+    pool: TaskPool | GreenTaskPool,
+    orders: _Orders,
+    lock: AbstractContextManager[Any],
+    wait: Callable[[], None],
+) -> None:
     """Collect results and send them in batches, until told to exit and nothing runs."""
     batch: list[TaskResult] = []
     last_send = time.monotonic()

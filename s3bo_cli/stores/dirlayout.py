@@ -300,15 +300,14 @@ class _StripeLocks:
     def __init__(self, lock_dir: str) -> None:
         self.dir = lock_dir
         self._fds: dict[int, int] = {}
-        self._pid = os.getpid()
-        self._forks = _forks[0]
+        self._forks = _forks[0]  # the process that opened these descriptors
 
     def _path(self, stripe: int) -> str:
         return os.path.join(self.dir, f"{stripe:03d}.lock")
 
     def _fd(self, stripe: int) -> int:
         if self._forks != _forks[0]:  # a forked child must not share the parent's locks
-            self._fds, self._pid, self._forks = {}, os.getpid(), _forks[0]
+            self._fds, self._forks = {}, _forks[0]
         fd = self._fds.get(stripe)
         if fd is None:
             flags = (
@@ -355,7 +354,7 @@ class _StripeLocks:
             thread_lock.release()
 
     def __del__(self) -> None:
-        if self._pid == os.getpid():
+        if self._forks == _forks[0]:
             for fd in self._fds.values():
                 with contextlib.suppress(OSError):
                     os.close(fd)
