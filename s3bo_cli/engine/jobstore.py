@@ -64,8 +64,11 @@ class JobStore:
         token: str,
         request_hash: str,
         engine: dict[str, Any] | None = None,
-    ) -> tuple[str, bool]:
-        """Store a new job unless ``token`` already made one; returns (JobId, created)."""
+    ) -> tuple[str, dict[str, Any] | None]:
+        """Store a new job unless ``token`` already made one; returns its JobId and the
+        record stored (None when the token had made it already). The record is the one
+        to announce: by the time the caller reads the file, the worker (woken here) may
+        have moved the job on."""
         token_file = self.ns.token_file(token)
         with _lock(self.ns.lock_file):
             job_id = job["JobId"]
@@ -76,7 +79,7 @@ class JobStore:
                         "The ClientRequestToken was already used with a different request."
                     )
                 if self.ns.job_file(claimed["job_id"]).exists():
-                    return claimed["job_id"], False
+                    return claimed["job_id"], None
                 # A crash came between the token and the job: finish that creation.
                 job_id = claimed["job_id"]
                 job = {
@@ -110,7 +113,7 @@ class JobStore:
                 self.index.mark_complete()
             self.event(job, "JobCreated")
         self.wake_worker()
-        return job_id, True
+        return job_id, record
 
     # -- reading ----------------------------------------------------------------
 

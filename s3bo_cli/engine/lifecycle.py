@@ -115,8 +115,8 @@ class Lifecycle:
     def create(self, **kwargs: Any) -> str:
         """Store a new job (``JobStore.create``'s arguments) and announce it, New."""
         job_id, created = self.jobs.create(**kwargs)
-        if created and self.notifier is not None:
-            self.notifier.status_changed(self.jobs.ns, self.jobs.load(job_id))
+        if created is not None and self.notifier is not None:
+            self.notifier.status_changed(self.jobs.ns, created)  # New, as it was stored
         return job_id
 
     @contextmanager

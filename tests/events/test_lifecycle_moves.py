@@ -345,3 +345,23 @@ def test_a_broken_job_is_failed_through_the_table(moves, monkeypatch, expected):
 def test_together_the_paths_cover_every_transition_of_the_table():
     table = {(a, b) for a, targets in TRANSITIONS_BY_NAME.items() for b in targets}
     assert set().union(*COVERED.values()) == table
+
+
+def test_a_creation_is_announced_as_new_when_the_woken_worker_moves_the_job_at_once(
+    moves, monkeypatch
+):
+    """create-job rings the worker before it returns; a worker that moves the job on
+    straight away must not turn the creation's announcement into a second Preparing."""
+    woken: list[bool] = []
+
+    def worker_moves_it_now(jobs: JobStore) -> None:
+        if not woken:
+            woken.append(True)
+            moves.worker().run_once()  # New -> Preparing -> Ready, before create-job returns
+
+    monkeypatch.setattr(JobStore, "wake_worker", worker_moves_it_now)
+    job_id = moves.job(keys=["a"])  # its check: one announcement per event in the log
+    assert woken
+    announced = [status for job, status in moves.recorder.calls if job == job_id]
+    assert "New" in announced
+    assert announced.count("Preparing") == 1
