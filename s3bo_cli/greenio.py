@@ -99,24 +99,29 @@ class Loop:
         self._selector.register(fileno, selectors.EVENT_READ, None)
 
     def interrupt(self) -> None:
-        """Make the current or next ``run`` return after this turn."""
+        """Make the ``run`` under way return after this turn (from a task or a reader;
+        outside ``run`` it does nothing: the next ``run`` waits as asked)."""
         self._interrupted = True
 
     def run(self, timeout: float) -> None:
         """Turn the hub: run what is ready, then wait for I/O or a timer, until
-        ``timeout`` seconds pass, or after the turn in which ``interrupt`` is called."""
+        ``timeout`` seconds pass, or after the turn in which ``interrupt`` is called.
+        Each run looks at I/O at least once (``run(0)`` polls without waiting)."""
         assert self.current() is self.hub, "run the loop from its hub"
         _local.loop = self
         deadline = time.monotonic() + timeout
+        self._interrupted = False  # said outside a run (a pool stopped by its feeder)
+        polled = False
         try:
             while True:
                 self._run_ready()
                 if self._interrupted:
                     break
                 now = time.monotonic()
-                if now >= deadline:
+                if now >= deadline and polled:
                     break
-                wait = deadline - now
+                polled = True
+                wait = max(0.0, deadline - now)
                 if self._timers:
                     wait = min(wait, max(0.0, self._timers[0][0] - now))
                 if self._waiting:  # I/O deadlines are looked at once a second
@@ -176,13 +181,15 @@ class Loop:
         heapq.heappush(self._timers, (time.monotonic() + seconds, next(self._seq), waiter))
         self.hub.switch()
 
-    def park(self) -> None:
-        """Switch to the hub until another task or the hub calls :meth:`resume` for this one."""
-        self.hub.switch()
+    def park(self) -> Any:
+        """Switch to the hub until another task or the hub calls :meth:`resume` for this
+        one; what ``resume`` was given."""
+        return self.hub.switch()
 
-    def resume(self, task: Any) -> None:
-        """Make a parked task go on at the hub's next turn (call it once per park)."""
-        self._ready.append((task, (), None))
+    def resume(self, task: Any, *value: Any) -> None:
+        """Make a parked task go on at the hub's next turn, its ``park`` returning
+        ``value`` (one, or None); call it once per park."""
+        self._ready.append((task, value, None))
 
     def close(self) -> None:
         self._selector.close()

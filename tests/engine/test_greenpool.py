@@ -100,6 +100,62 @@ def test_stop_leaves_queued_tasks_unstarted_and_lets_running_ones_finish() -> No
     assert sorted(r.index for r in done) == started == [0, 1, 2]
 
 
+def waiting_on_sockets(count: int) -> tuple[Any, list[Any]]:
+    """A run_one whose task ``i`` waits until its socket pair's far end writes; the far ends."""
+    import socket
+
+    pairs = [socket.socketpair() for _ in range(count)]
+
+    def run_one(index: int, entry: ManifestEntry, *, retry: Any = None) -> TaskResult:
+        near = pairs[index][0]
+        greenio.wait_io(near.fileno())
+        near.recv(1)
+        return ok(index)
+
+    return run_one, [far for _, far in pairs]
+
+
+@pytest.mark.parametrize("every", [0.01, 0.0])  # checkpoint_seconds may be 0
+def test_a_pool_stopped_by_its_feeder_still_hears_its_running_tasks_answers(every) -> None:
+    """The runner calls stop() at every turn once a job must stop (a pause, a fault) and
+    collects until nothing runs: each collect must still look at the sockets."""
+    run_one, far_ends = waiting_on_sockets(3)
+    pool = GreenTaskPool(run_one, SlotPool(3, adaptive=False), Loop())
+    for index in range(3):
+        pool.submit(index, ManifestEntry("b", f"k{index}"))
+    assert pool.collect(every) == []  # all three wait on their sockets
+    for far in far_ends:
+        far.send(b"x")
+    done: list[TaskResult] = []
+    for _ in range(200):  # as the runner's loop does after a pause
+        pool.stop()
+        done += pool.collect(every)
+        if not pool.pending:
+            break
+    assert sorted(r.index for r in done) == [0, 1, 2]
+
+
+def test_a_task_greenlet_goes_on_to_the_next_task() -> None:
+    """A new greenlet costs a fresh frame stack (an mmap, then page faults): a pool of
+    four slots runs 200 tasks on a handful of greenlets, not 200."""
+    from greenlet import getcurrent
+
+    ran_on: set[int] = set()
+
+    def run_one(index: int, entry: ManifestEntry, *, retry: Any = None) -> TaskResult:
+        ran_on.add(id(getcurrent()))
+        greenio.sleep(0)
+        return ok(index)
+
+    with GreenTaskPool(run_one, SlotPool(4, adaptive=False), Loop()) as pool:
+        for index in range(200):
+            pool.submit(index, ManifestEntry("b", f"k{index}"))
+        assert sorted(r.index for r in collect_all(pool, 200)) == list(range(200))
+        assert len(ran_on) <= 5
+        idle = list(pool._idle)
+    assert idle and all(greenlet.dead for greenlet in idle)  # closing ended them
+
+
 def until_a_task_waits_to_retry(pool: GreenTaskPool, tasks: int) -> GreenTaskPool:
     """``tasks`` submitted, the loop turned until a throttled one waits for a slot."""
     for index in range(tasks):
