@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
     ("script", "args", "expected"),
     [
         ("cli_startup.py", ["--jobs", "3", "--runs", "1"], "ratio s3bo/aws"),
-        ("engine_throughput.py", ["--objects", "50"], "ratio job/loop"),
+        ("engine_throughput.py", ["--objects", "50", "--rounds", "1"], "ratio job/loop"),
         (
             "engine_latency.py",
             ["--objects", "60", "--calls", "20", "--latency", "0.005"],
