@@ -187,8 +187,8 @@ class Loop:
         return self.hub.switch()
 
     def resume(self, task: Any, *value: Any) -> None:
-        """Make a parked task go on at the hub's next turn, its ``park`` returning
-        ``value`` (one, or None); call it once per park."""
+        """Make a parked task go on at the hub's next turn; its ``park`` returns the one
+        ``value`` given (an empty tuple without one). Call it once per park."""
         self._ready.append((task, value, None))
 
     def close(self) -> None:

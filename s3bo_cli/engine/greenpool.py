@@ -101,9 +101,10 @@ class GreenTaskPool:
             else:
                 self.loop.spawn(self._work, task)
 
-    def _work(self, task: tuple[int, ManifestEntry] | None) -> None:
-        """One greenlet's tasks: each given to it by :meth:`_start`."""
-        while task is not None:
+    def _work(self, task: tuple[int, ManifestEntry]) -> None:
+        """One greenlet's tasks, one after another, each handed to it by :meth:`_start`
+        (:meth:`close` ends it where it waits for the next)."""
+        while True:
             self._run(*task)
             self._idle.append(self.loop.current())
             task = self.loop.park()

@@ -100,8 +100,9 @@ def test_stop_leaves_queued_tasks_unstarted_and_lets_running_ones_finish() -> No
     assert sorted(r.index for r in done) == started == [0, 1, 2]
 
 
-def waiting_on_sockets(count: int) -> tuple[Any, list[Any]]:
-    """A run_one whose task ``i`` waits until its socket pair's far end writes; the far ends."""
+def waiting_on_sockets(count: int) -> tuple[Any, list[Any], list[Any]]:
+    """A run_one whose task ``i`` waits until the far end of socket pair ``i`` writes;
+    the near ends and the far ends."""
     import socket
 
     pairs = [socket.socketpair() for _ in range(count)]
@@ -112,14 +113,14 @@ def waiting_on_sockets(count: int) -> tuple[Any, list[Any]]:
         near.recv(1)
         return ok(index)
 
-    return run_one, [far for _, far in pairs]
+    return run_one, [near for near, _ in pairs], [far for _, far in pairs]
 
 
 @pytest.mark.parametrize("every", [0.01, 0.0])  # checkpoint_seconds may be 0
 def test_a_pool_stopped_by_its_feeder_still_hears_its_running_tasks_answers(every) -> None:
     """The runner calls stop() at every turn once a job must stop (a pause, a fault) and
     collects until nothing runs: each collect must still look at the sockets."""
-    run_one, far_ends = waiting_on_sockets(3)
+    run_one, near_ends, far_ends = waiting_on_sockets(3)
     pool = GreenTaskPool(run_one, SlotPool(3, adaptive=False), Loop())
     for index in range(3):
         pool.submit(index, ManifestEntry("b", f"k{index}"))
@@ -132,6 +133,9 @@ def test_a_pool_stopped_by_its_feeder_still_hears_its_running_tasks_answers(ever
         done += pool.collect(every)
         if not pool.pending:
             break
+    pool.close()
+    for sock in near_ends + far_ends:
+        sock.close()
     assert sorted(r.index for r in done) == [0, 1, 2]
 
 
