@@ -80,9 +80,6 @@ class Settings:
     concurrency: int = WORKER_SETTINGS["concurrency"][3]
     #: Processes the worker runs a long job's tasks in.
     worker_processes: int = WORKER_SETTINGS["worker_processes"][3]
-    #: Whether ``worker_processes`` was set (option, environment or config file) rather
-    #: than defaulted: only then do DirStore jobs run in task processes too.
-    worker_processes_set: bool = False
     #: Jobs Active at once (task slots go to higher priorities first).
     max_active_jobs: int = WORKER_SETTINGS["max_active_jobs"][3]
 
@@ -204,5 +201,4 @@ def resolve(**options: Any) -> Settings:
         s3_endpoint_url=pick("s3_endpoint_url"),
         store_dir=Path(store_dir).expanduser() if store_dir else None,
         **worker,
-        worker_processes_set=pick("worker_processes") is not None,
     )

@@ -38,8 +38,8 @@ class WorkerBusyError(S3boError):
     "--processes",
     type=click.IntRange(1, 64),
     help="Processes that run a long job's tasks [env: S3BO_WORKER_PROCESSES; "
-    "config: worker_processes; default: the number of CPUs for jobs on S3 endpoints, "
-    "the worker's own process for DirStore jobs].",
+    "config: worker_processes; default: the number of CPUs; a DirStore job uses at "
+    "most one per 4 of its --concurrency slots].",
 )
 @click.option(
     "--max-active-jobs",
@@ -89,7 +89,6 @@ def worker(
         max_active_jobs=max_active_jobs or settings.max_active_jobs,
         idle_timeout=idle_timeout,
         processes=processes or settings.worker_processes,
-        local_processes=None if processes or settings.worker_processes_set else 1,
     )
     if show_status:
         running = running_settings(state_dir)

@@ -234,9 +234,7 @@ class JobRunner:
             "body": record["job"]["Operation"][name] or {},
             "settings": record.get("engine", {}),
         }
-        wanted = self.settings.processes
-        if self.settings.local_processes is not None and not self._store(record).remote:
-            wanted = self.settings.local_processes
+        wanted = self.settings.processes_for(remote=self._store(record).remote)
         processes = min(wanted, remaining // self.settings.min_tasks_per_process)
         # An injected operation, or a rate cap: threads in this process.
         if processes <= 1 or self.settings.operations is not None or self._rate is not None:

@@ -54,8 +54,9 @@ if TYPE_CHECKING:
     from s3bo_cli.engine.inflight import SlotPool
     from s3bo_cli.engine.taskpool import RunOne, TaskPool
 
-#: Results a child gathers before sending them (or after SEND_INTERVAL seconds).
-SEND_BATCH = 256
+#: Seconds a child holds results before sending them, at most: it sends sooner once
+#: it holds a slot's worth (so that the parent refills it before its queue runs dry)
+#: or has nothing left to run.
 SEND_INTERVAL = 0.01
 #: Tasks sent to a child in one message.
 TASK_BATCH = 64
@@ -318,6 +319,7 @@ def _serve_on_threads(
     pool = TaskPool(run_one, slots)
     orders = _Orders(pool)
     lock = threading.Lock()
+    arrived = threading.Event()  # a message came: an idle sender looks again at once
 
     def listen() -> None:
         while not orders.exit:
@@ -327,9 +329,14 @@ def _serve_on_threads(
                 os._exit(0)  # the parent is gone: nobody would record our results
             with lock:
                 orders.take(message)
+            arrived.set()
+
+    def wait() -> None:  # until a message comes, not a fixed nap: tasks may be in it
+        arrived.wait(SEND_INTERVAL)
+        arrived.clear()
 
     threading.Thread(target=listen, name="s3bo-task-inbox", daemon=True).start()
-    _send_results(outbox, pool, orders, lock, lambda: time.sleep(SEND_INTERVAL))
+    _send_results(outbox, pool, orders, lock, wait, slots.ceiling)
 
 
 def _serve_on_loop(inbox: Connection, outbox: Connection, run_one: RunOne, slots: SlotPool) -> None:
@@ -352,7 +359,11 @@ def _serve_on_loop(inbox: Connection, outbox: Connection, run_one: RunOne, slots
         loop.interrupt()
 
     loop.add_reader(inbox.fileno(), read_inbox)
-    _send_results(outbox, pool, orders, contextlib.nullcontext(), lambda: loop.run(SEND_INTERVAL))
+
+    def wait() -> None:  # a message from the parent cuts it short
+        loop.run(SEND_INTERVAL)
+
+    _send_results(outbox, pool, orders, contextlib.nullcontext(), wait, slots.ceiling)
 
 
 def _send_results(
@@ -361,8 +372,14 @@ def _send_results(
     orders: _Orders,
     lock: AbstractContextManager[Any],
     wait: Callable[[], None],
+    refill: int,
 ) -> None:
-    """Collect results and send them in batches, until told to exit and nothing runs."""
+    """Collect results and send them in batches, until told to exit and nothing runs.
+
+    A batch goes once it holds ``refill`` results (the pool's slots: the parent keeps
+    about twice that outstanding, so it refills this child while half is still
+    queued), once it is SEND_INTERVAL old, or once nothing runs. ``wait`` waits for
+    the parent's next message (or SEND_INTERVAL) while nothing runs."""
     batch: list[TaskResult] = []
     last_send = time.monotonic()
     while True:
@@ -370,7 +387,7 @@ def _send_results(
         now = time.monotonic()
         with lock:
             stopping, leaving, idle = orders.stop, orders.exit, pool.pending == 0
-        if batch and (len(batch) >= SEND_BATCH or now - last_send >= SEND_INTERVAL or idle):
+        if batch and (len(batch) >= refill or now - last_send >= SEND_INTERVAL or idle):
             outbox.send(("results", batch))
             batch, last_send = [], now
         if idle and stopping:

@@ -71,9 +71,8 @@ def test_a_long_job_runs_in_several_processes_each_task_once(s3bo, store, state_
 
     monkeypatch.setattr(subprocess, "Popen", watching_popen)
     job_id = seeded_job(s3bo, store, 400)
-    Worker(state_dir, settings=EngineSettings(processes=3, min_tasks_per_process=50)).run(
-        burst=True
-    )
+    settings = EngineSettings(processes=3, concurrency=12, min_tasks_per_process=50)
+    Worker(state_dir, settings=settings).run(burst=True)
     assert len([a for a in spawned if "s3bo_cli.engine.taskprocs" in a]) == 3
     assert_each_task_once(s3bo, store, state_dir, job_id, 400)
 
@@ -89,13 +88,21 @@ def test_a_short_job_runs_in_the_workers_own_process(s3bo, store, state_dir, mon
 
 @pytest.mark.parametrize(
     ("given", "children"),
-    [([], 0), (["--processes", "2"], 2), (["env"], 2)],
-    ids=["default", "option", "environment"],
+    [
+        ([], min(os.cpu_count() or 1, 2)),
+        (["--processes", "2"], 2),
+        (["env"], 2),
+        (["--processes", "4"], 2),
+        (["--processes", "4", "--concurrency", "12"], 3),
+        (["--processes", "2", "--concurrency", "7"], 1),
+    ],
+    ids=["default", "option", "environment", "capped", "more-slots", "too-few-slots"],
 )
-def test_a_dirstore_job_uses_task_processes_only_when_told(
+def test_a_dirstore_job_gives_each_task_process_four_slots_at_least(
     s3bo, store, state_dir, monkeypatch, given, children
 ):
-    """Its tasks wait on the disk, where threads overlap: by default the worker's own process."""
+    """One per CPU (the default) or as told, while each has 4 of the concurrency's slots
+    (concurrency 8 by default); a single one is the worker's own process."""
     spawned = []
     real_popen = subprocess.Popen
 
@@ -104,12 +111,14 @@ def test_a_dirstore_job_uses_task_processes_only_when_told(
         return real_popen(args, *rest, **kwargs)
 
     monkeypatch.setattr(subprocess, "Popen", watching_popen)
-    job_id = seeded_job(s3bo, store, 1100)  # long enough for two processes
+    job_id = seeded_job(s3bo, store, 1600)  # long enough for three processes
     env = {"S3BO_WORKER_PROCESSES": "2"} if given == ["env"] else {}
     options = [] if given == ["env"] else given
     assert s3bo("worker", "--burst", *options, env=env).exit_code == 0
-    assert len([a for a in spawned if "s3bo_cli.engine.taskprocs" in a]) == children
-    assert_each_task_once(s3bo, store, state_dir, job_id, 1100)
+    assert len([a for a in spawned if "s3bo_cli.engine.taskprocs" in a]) == (
+        children if children > 1 else 0
+    )
+    assert_each_task_once(s3bo, store, state_dir, job_id, 1600)
 
 
 TASKS = 1500  # three processes' worth (EngineSettings.min_tasks_per_process each)
@@ -118,7 +127,7 @@ TASKS = 1500  # three processes' worth (EngineSettings.min_tasks_per_process eac
 def start_worker(state_dir: Path, processes: int) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "s3bo_cli", "--state-dir", str(state_dir), "worker", "--burst",
-         "--processes", str(processes), "--concurrency", "4"],
+         "--processes", str(processes), "--concurrency", str(4 * processes)],
     )  # fmt: skip
 
 
