@@ -121,8 +121,10 @@ class S3ControlHandler(BaseHTTPRequestHandler):
                 log.error("internal error in %s: %r", where, exc, exc_info=self.server.debug)
             status, headers, payload = wire.render_error(error, request_id)
         elapsed = (time.perf_counter() - started) * 1000
-        log.info("%s %s %s %d %.1fms", self.command, path, operation or "-", status, elapsed)
         self._send(status, headers, payload, request_id)
+        # Logged once the answer is out: the client does not wait for the log's lock
+        # and write (under a burst, fifty threads queue on that lock).
+        log.info("%s %s %s %d %.1fms", self.command, path, operation or "-", status, elapsed)
 
     def _read_body(self) -> bytes:
         try:
@@ -180,6 +182,7 @@ class S3ControlHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(payload)
+        self.wfile.flush()  # now, in one write: not after whatever the request does next
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Protocol-level errors (bad request line, unknown method) as XML too."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 from typing import Any
 
 import pytest
@@ -325,3 +326,29 @@ def test_a_negative_content_length_is_refused_and_the_connection_closed(server):
         data = sock.makefile("rb").read()  # returns: the server closed the connection
     assert data.split(b"\r\n", 1)[0].startswith(b"HTTP/1.1 400")
     assert b"Content-Length is not a valid length" in data
+
+
+def test_the_answer_leaves_before_its_access_log_line_is_written(server):
+    """A client does not wait for the log: under a burst, its lock and write queue up."""
+    answered, logged = threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    class AfterTheAnswer(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "ListJobs 200" in record.getMessage():
+                seen.append(answered.wait(30))  # before the fix: the client waits for this
+                logged.set()
+
+    logger = logging.getLogger("s3bo.serve")
+    handler, level = AfterTheAnswer(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        reply = server.request("GET", "/v20180820/jobs")
+        answered.set()
+        assert logged.wait(30)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert reply.status == 200
+    assert seen == [True]
