@@ -74,9 +74,11 @@ def backoff(attempt: int) -> float:
 class TaskPool:
     """Threads running tasks under a :class:`SlotPool`; results come back through ``collect``."""
 
-    def __init__(self, run_one: RunOne, slots: SlotPool) -> None:
+    def __init__(self, run_one: RunOne, slots: SlotPool, *, wake_for: int | None = None) -> None:
+        """``wake_for``: results that wake the feeder (default: half the slots open)."""
         self.run_one = run_one
         self.slots = slots
+        self._wake_for = wake_for
         #: Tasks worth queueing: enough to fill every slot the pool may open.
         self.window = 2 * slots.ceiling + 8
         self._lock = threading.Lock()
@@ -195,7 +197,7 @@ class TaskPool:
                 self._results.append(result)
                 # The feeder wakes for a batch of results, or when the queue runs low:
                 # a wake-up per result cost a context switch a task, for no more work.
-                batch = max(1, self.slots.limit // 2)
+                batch = self._wake_for or max(1, self.slots.limit // 2)
                 if len(self._results) >= batch or len(self._queue) < batch:
                     self._done.notify()
 

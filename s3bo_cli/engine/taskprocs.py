@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -50,6 +49,8 @@ from s3bo_cli.engine.tasklog import TaskResult
 from s3bo_cli.model.manifest import ManifestEntry
 
 if TYPE_CHECKING:
+    import subprocess
+
     from s3bo_cli.engine.greenpool import GreenTaskPool
     from s3bo_cli.engine.inflight import SlotPool
     from s3bo_cli.engine.taskpool import RunOne, TaskPool
@@ -113,6 +114,8 @@ class ProcessTaskPool:
     # -- children ---------------------------------------------------------------
 
     def _spawn(self) -> _Child:
+        import subprocess  # the parent's only: a child starts faster without it
+
         parent_read, child_write = os.pipe()
         child_read, parent_write = os.pipe()
         try:
@@ -229,6 +232,8 @@ class ProcessTaskPool:
 
     def close(self) -> None:
         """Stop, let the children end (killing any that will not), and wait for them."""
+        import subprocess
+
         self.stop()
         for child in self._children:
             child.send(("exit",))
@@ -316,7 +321,7 @@ def _serve_on_threads(
     """Tasks on threads; a thread of its own reads the parent's messages."""
     from s3bo_cli.engine.taskpool import TaskPool
 
-    pool = TaskPool(run_one, slots)
+    pool = TaskPool(run_one, slots, wake_for=slots.ceiling)  # as many as _send_results sends
     orders = _Orders(pool)
     lock = threading.Lock()
     arrived = threading.Event()  # a message came: an idle sender looks again at once

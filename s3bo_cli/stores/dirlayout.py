@@ -33,8 +33,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import IO, Any, TypeVar
 
-from filelock import FileLock
-
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
@@ -333,6 +331,8 @@ class _StripeLocks:
             if fcntl is None:  # pragma: no cover - Windows
                 os.makedirs(self.dir, exist_ok=True)
                 with TURN.waiting():
+                    from filelock import FileLock  # only here: 14 ms to import
+
                     lock = FileLock(self._path(stripe))
                     lock.acquire()
                 try:

@@ -24,13 +24,14 @@ class CountingCondition(threading.Condition):
         super().notify(n)
 
 
-def test_results_wake_the_feeder_in_batches_and_every_result_is_collected() -> None:
-    def run_one(index: int, entry: ManifestEntry, *, retry: Retry | None = None) -> TaskResult:
-        time.sleep(0.001)  # a task that waits (on a disk, say) while the feeder sleeps
-        return TaskResult(index, entry.bucket, entry.key, None, "succeeded", 200)
+def run_one(index: int, entry: ManifestEntry, *, retry: Retry | None = None) -> TaskResult:
+    time.sleep(0.001)  # a task that waits (on a disk, say) while the feeder sleeps
+    return TaskResult(index, entry.bucket, entry.key, None, "succeeded", 200)
 
-    tasks, window = 400, 8
-    with TaskPool(run_one, SlotPool(window, adaptive=False)) as pool:
+
+def feed_and_count_wakeups(tasks: int, pool: TaskPool) -> int:
+    """Run ``tasks`` tasks through ``pool``, keeping it full; the feeder's wake-ups."""
+    with pool:
         done = CountingCondition(pool._lock)  # type: ignore[arg-type]
         pool._done = done
         collected: list[TaskResult] = []
@@ -42,6 +43,20 @@ def test_results_wake_the_feeder_in_batches_and_every_result_is_collected() -> N
                 break
             collected += pool.collect(60)
     assert sorted(r.index for r in collected) == list(range(tasks))
+    return done.notified
+
+
+def test_results_wake_the_feeder_in_batches_and_every_result_is_collected() -> None:
+    tasks, window = 400, 8
+    notified = feed_and_count_wakeups(tasks, TaskPool(run_one, SlotPool(window, adaptive=False)))
     # A wake-up per half a window of results (and per result once the queue runs low),
     # not one per result.
-    assert done.notified < tasks / 3  # about 90 here; one a result: over 200
+    assert notified < tasks / 3  # about 90 here; one a result: over 200
+
+
+def test_a_feeder_that_sends_results_on_in_batches_wakes_once_a_batch() -> None:
+    """A task process sends a slot's worth at a time: it is woken for no fewer."""
+    tasks, slots = 400, 4
+    pool = TaskPool(run_one, SlotPool(slots, adaptive=False), wake_for=slots)
+    # Once per 4 results while the queue holds 4 or more: about 100; per 2, about 200.
+    assert feed_and_count_wakeups(tasks, pool) < tasks / 3
