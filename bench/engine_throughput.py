@@ -1,6 +1,7 @@
 """Engine throughput: an S3PutObjectTagging job over N objects on the DirStore,
 against a plain Python loop doing the same metadata writes on the same disk from
-the same number of threads.
+the same number of threads (the job's ``--concurrency`` slots, spread over its
+task processes: two of four each at the default 8 on two CPUs or more).
 
 The loop is the floor any engine pays: for each object, write its tag set as a
 JSON sidecar the safe way (temp file, fsync, rename), ``--concurrency`` threads
@@ -17,7 +18,7 @@ writeback of files made just before would otherwise land on whichever runs
 first), and the two alternate for ``--rounds`` rounds; the ratio is of the best
 rate of each (on a virtual disk, identical runs differ by a third).
 
-    python bench/engine_throughput.py [--objects 20000] [--concurrency 8] [--rounds 2]
+    python bench/engine_throughput.py [--objects 20000] [--concurrency 8] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--objects", type=int, default=20_000)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     loops, jobs = [], []
     print(f"objects:                   {args.objects}")
