@@ -74,3 +74,12 @@ def statuses(state_dir, job_id):
         for e in events
         if e["serviceEventDetails"]["jobId"] == job_id
     ]
+
+
+def whole_lines(path: Path) -> list[str]:
+    """The lines of a file a worker may be appending to meanwhile: a reader can see
+    part of a line still being written, so a last line without its newline is left out."""
+    if not path.exists():
+        return []
+    text = path.read_text()
+    return text[: text.rfind("\n") + 1].splitlines()

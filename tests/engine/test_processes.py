@@ -16,7 +16,7 @@ import pytest
 
 from s3bo_cli.engine.settings import EngineSettings
 from s3bo_cli.engine.worker import Worker
-from tests.engine.conftest import drop_objects, job_args, put_manifest
+from tests.engine.conftest import drop_objects, job_args, put_manifest, whole_lines
 
 TAG_OP = {"S3PutObjectTagging": {"TagSet": [{"Key": "done", "Value": "yes"}]}}
 REPORT = {"Bucket": "arn:aws:s3:::reports", "Format": "Report_CSV_20180820", "Enabled": True}
@@ -194,7 +194,7 @@ def spread(state_dir: Path) -> Worker:
 
 
 def recorded(state_dir: Path, job_id: str) -> list[int]:
-    lines = (job_dir(state_dir, job_id) / "results.jsonl").read_text().splitlines()
+    lines = whole_lines(job_dir(state_dir, job_id) / "results.jsonl")
     return [json.loads(line)["index"] for line in lines]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.conftest import job_args, put_manifest
+from tests.engine.conftest import job_args, put_manifest, whole_lines
 from tests.engine.test_processes import children_of, job_dir, start_worker
 
 JOBS = {"blue": 1100, "green": 1100}  # each over two processes' worth of tasks
@@ -37,10 +37,8 @@ def seeded_jobs(s3bo, store) -> dict[str, str]:
 
 
 def recorded(state_dir: Path, job_id: str) -> list[int]:
-    results = job_dir(state_dir, job_id) / "results.jsonl"
-    if not results.exists():
-        return []
-    return [json.loads(line)["index"] for line in results.read_text().splitlines()]
+    lines = whole_lines(job_dir(state_dir, job_id) / "results.jsonl")
+    return [json.loads(line)["index"] for line in lines]
 
 
 def wait_until_all_run(worker, state_dir: Path, jobs: dict[str, str], least: int) -> None:
