@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -245,12 +246,22 @@ class TestErrorBoundary:
         )
 
     def test_one_log_line_per_request(self, failing, caplog):
+        def lines() -> list[str]:
+            return [r.getMessage() for r in caplog.records if r.name == "s3bo.serve"]
+
         with caplog.at_level(logging.INFO, logger="s3bo.serve"):
             failing.request("GET", "/v20180820/jobs/abcde")
-        lines = [r.getMessage() for r in caplog.records if r.name == "s3bo.serve"]
-        assert len(lines) == 1
-        assert lines[0].startswith("GET /v20180820/jobs/abcde DescribeJob 404 ")
-        assert lines[0].endswith("ms")
+            assert failing.request("GET", "/v20180820/jobs").status == 200
+            # Each line is written once its answer is out: wait for both.
+            deadline = time.monotonic() + 30
+            wanted = ("DescribeJob", "ListJobs")
+            while not all(any(op in line for line in lines()) for op in wanted):
+                assert time.monotonic() < deadline, f"access-log lines missing: {lines()}"
+                time.sleep(0.001)
+        assert len(lines()) == 2
+        (described,) = [line for line in lines() if "DescribeJob" in line]
+        assert described.startswith("GET /v20180820/jobs/abcde DescribeJob 404 ")
+        assert described.endswith("ms")
 
 
 class TestRequireAuth:
