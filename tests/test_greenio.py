@@ -66,8 +66,9 @@ def test_a_wait_times_out_in_its_task_only() -> None:
 
     loop.spawn(waits_forever)
     loop.spawn(answered)
-    peer.send(b"hello")
-    run_all(loop, lambda: len(outcome) == 2)
+    with quiet, _peer, talking, peer:
+        peer.send(b"hello")
+        run_all(loop, lambda: len(outcome) == 2)
     assert outcome == {"quiet": "timed out", "talking": b"hello"}
 
 
@@ -122,19 +123,21 @@ def test_a_reader_callback_runs_on_the_hub_and_can_end_the_turn() -> None:
         loop.interrupt()
 
     loop.add_reader(inbox.fileno(), read)
-    sender.send(b"tasks")
-    loop.run(60)  # returns after the turn that read the message, not after a minute
+    with inbox, sender:
+        sender.send(b"tasks")
+        loop.run(60)  # returns after the turn that read the message, not after a minute
     assert got == [b"tasks"]
 
 
 def test_off_the_loop_a_wait_blocks_the_thread() -> None:
     assert greenio.running() is None
     a, b = socket.socketpair()
-    with pytest.raises(TimeoutError):
-        greenio.wait_io(a.fileno(), timeout=0.01)
-    b.send(b"x")
-    greenio.wait_io(a.fileno(), timeout=60)  # readable: returns at once
-    assert a.recv(1) == b"x"
+    with a, b:
+        with pytest.raises(TimeoutError):
+            greenio.wait_io(a.fileno(), timeout=0.01)
+        b.send(b"x")
+        greenio.wait_io(a.fileno(), timeout=60)  # readable: returns at once
+        assert a.recv(1) == b"x"
 
 
 def test_the_hub_itself_is_not_a_task() -> None:
