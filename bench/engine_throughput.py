@@ -89,14 +89,11 @@ def main() -> None:
     loops, jobs = [], []
     print(f"objects:                   {args.objects}")
     for _ in range(args.rounds):
-        for side, times in (("loop", loops), ("job", jobs)):
+        for run, times in ((plain_loop, loops), (engine_job, jobs)):
             with tempfile.TemporaryDirectory(
                 prefix="s3bo-bench-", dir=os.environ.get("TMPDIR")
             ) as tmp:
-                if side == "loop":
-                    times.append(plain_loop(Path(tmp), args.objects, args.concurrency))
-                else:
-                    times.append(engine_job(Path(tmp), args.objects, args.concurrency))
+                times.append(run(Path(tmp), args.objects, args.concurrency))
             os.sync()  # the removed files' writeback lands here, not on the next side
     loop, job = min(loops), min(jobs)
     ratio = loop / job

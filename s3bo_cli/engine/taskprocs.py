@@ -341,7 +341,7 @@ def _serve_on_threads(
         arrived.clear()
 
     threading.Thread(target=listen, name="s3bo-task-inbox", daemon=True).start()
-    _send_results(outbox, pool, orders, lock, wait, slots.ceiling)
+    _send_results(outbox, pool, orders, lock, wait)
 
 
 def _serve_on_loop(inbox: Connection, outbox: Connection, run_one: RunOne, slots: SlotPool) -> None:
@@ -368,7 +368,7 @@ def _serve_on_loop(inbox: Connection, outbox: Connection, run_one: RunOne, slots
     def wait() -> None:  # a message from the parent cuts it short
         loop.run(SEND_INTERVAL)
 
-    _send_results(outbox, pool, orders, contextlib.nullcontext(), wait, slots.ceiling)
+    _send_results(outbox, pool, orders, contextlib.nullcontext(), wait)
 
 
 def _send_results(
@@ -377,14 +377,14 @@ def _send_results(
     orders: _Orders,
     lock: AbstractContextManager[Any],
     wait: Callable[[], None],
-    refill: int,
 ) -> None:
     """Collect results and send them in batches, until told to exit and nothing runs.
 
-    A batch goes once it holds ``refill`` results (the pool's slots: the parent keeps
-    about twice that outstanding, so it refills this child while half is still
-    queued), once it is SEND_INTERVAL old, or once nothing runs. ``wait`` waits for
+    A batch goes once it holds a slot's worth of results (the pool's ceiling: the
+    parent keeps about twice that outstanding, so it refills this child while half
+    is still queued), once it is SEND_INTERVAL old, or once nothing runs. ``wait`` waits for
     the parent's next message (or SEND_INTERVAL) while nothing runs."""
+    refill = pool.slots.ceiling
     batch: list[TaskResult] = []
     last_send = time.monotonic()
     while True:
